@@ -1,0 +1,119 @@
+"""The kit's maintenance tasks. CI runs `lint`, `compat` and `e2e`; see README."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+DEMO_DIR = ROOT / ".demo" / "my-ml-project"
+
+nox.options.default_venv_backend = "uv"
+nox.options.sessions = ["lint", "tests"]
+
+
+def _sync(session: nox.Session, *groups: str) -> None:
+    """Install the locked dependency groups (and the hooks package) into the session's venv."""
+    session.run_install(
+        "uv",
+        "sync",
+        "--locked",
+        "--no-default-groups",
+        *(f"--group={g}" for g in groups),
+        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
+        external=True,
+    )
+
+
+def _min_copier_version() -> str:
+    """copier.yml's `_min_copier_version`: the one place the floor is written."""
+    text = (ROOT / "copier.yml").read_text(encoding="utf-8")
+    found = re.search(r"^_min_copier_version:\s*[\"']?([\w.]+)", text, re.MULTILINE)
+    if not found:
+        raise RuntimeError("copier.yml: _min_copier_version is missing")
+    return found.group(1)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Lint and format-check the kit's Python code with ruff."""
+    _sync(session, "lint")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The fast suite: everything that does not install or run a generated project."""
+    _sync(session, "test")
+    session.run("pytest", "-m", "not slow", *session.posargs)
+
+
+@nox.session
+def compat(session: nox.Session) -> None:
+    """The fast suite on the oldest copier that copier.yml accepts."""
+    _sync(session, "test")
+    session.run_install(
+        "uv",
+        "pip",
+        "install",
+        f"copier=={_min_copier_version()}",
+        env={"VIRTUAL_ENV": session.virtualenv.location},
+        external=True,
+    )
+    session.run("pytest", "-m", "not slow", *session.posargs)
+
+
+@nox.session
+def e2e(session: nox.Session) -> None:
+    """The full suite, slow tests included (generated projects installed and run)."""
+    _sync(session, "test")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def readme(session: nox.Session) -> None:
+    """Regenerate the README's options table from copier.yml."""
+    _sync(session, "test")
+    session.run("python", "tests/options_table.py")
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """Render a project with the default answers from this checkout and run it end to end.
+
+    Pass a folder to render elsewhere: `nox -s demo -- /tmp/my-project`.
+    """
+    _sync(session, "test")
+    target = Path(session.posargs[0]).resolve() if session.posargs else DEMO_DIR
+    if target.exists():
+        session.log(f"Removing the previous demo at {target}")
+        shutil.rmtree(target)
+    session.log(f"Rendering the kit's defaults from {ROOT} into {target}")
+    # HEAD of a local template includes uncommitted changes, so the demo shows the work tree.
+    session.run("copier", "copy", "--trust", "--defaults", "--vcs-ref=HEAD", str(ROOT), str(target))
+    session.log("Installing the generated project with uv")
+    env = {"VIRTUAL_ENV": None, "UV_PROJECT_ENVIRONMENT": None}
+    session.run("uv", "sync", "--directory", str(target), external=True, env=env)
+    package = session.run(
+        "python",
+        "-c",
+        f"import yaml; print(yaml.safe_load(open({str(target / '.copier-answers.yml')!r}))"
+        "['package_name'])",
+        silent=True,
+    ).strip()
+    session.run(
+        "uv",
+        "run",
+        "--directory",
+        str(target),
+        "python",
+        "-c",
+        f"import {package}",
+        external=True,
+        env=env,
+    )
+    session.log(f"Demo project ready: {target}")
