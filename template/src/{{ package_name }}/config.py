@@ -1,0 +1,107 @@
+"""Pipeline parameters (params.yaml) as frozen, strict models, and the pipeline's paths."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+PARAMS_FILE = Path("params.yaml")
+
+
+class _Params(BaseModel):
+    # A typo in params.yaml must be an error, not a silently ignored key.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class PrepareParams(_Params):
+    """How raw rows become validated, split rows."""
+
+    test_fraction: float = Field(gt=0, lt=1)
+    seed: int
+    batch_rows: int = Field(gt=0)
+    rows_per_file: int = Field(gt=0)
+
+
+class FeaturizeParams(_Params):
+    """Which columns the model sees, and which derived features to add."""
+
+    numeric: tuple[str, ...] = Field(min_length=1, strict=False)
+    categorical: tuple[str, ...] = Field(strict=False)
+    add_ratios: bool
+
+
+class TrainParams(_Params):
+    """The random forest's hyperparameters."""
+
+    n_estimators: int = Field(gt=0)
+    max_depth: int | None = Field(gt=0)
+    min_samples_leaf: int = Field(ge=1)
+    seed: int
+
+
+class EvaluateParams(_Params):
+    """What the evaluation reports."""
+
+    top_features: int = Field(gt=0)
+
+
+class Params(_Params):
+    """Every knob of the pipeline, grouped by stage like params.yaml."""
+
+    prepare: PrepareParams
+    featurize: FeaturizeParams
+    train: TrainParams
+    evaluate: EvaluateParams
+
+
+class ParamsError(ValueError):
+    """params.yaml is malformed: the message names each bad key and the rule it breaks."""
+
+
+def parse_params(raw: Any, source: str = str(PARAMS_FILE)) -> Params:
+    """Validate already-loaded params, naming every offending key."""
+    try:
+        return Params.model_validate(raw)
+    except ValidationError as error:
+        problems = [_describe(issue) for issue in error.errors(include_url=False)]
+        raise ParamsError(f"{source} is invalid:\n" + "\n".join(problems)) from None
+
+
+def _describe(issue: Any) -> str:
+    key = ".".join(str(part) for part in issue["loc"]) or "(top level)"
+    if issue["type"] == "missing":
+        return f"  {key}: missing; add it"
+    if issue["type"] == "extra_forbidden":
+        return f"  {key}: unknown key; check its spelling"
+    return f"  {key}: {issue['msg']} (got {issue['input']!r})"
+
+
+def load_params(path: Path = PARAMS_FILE) -> Params:
+    """Read and validate params.yaml before any stage does work."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ParamsError(f"{path} not found: run from the project root") from None
+    except yaml.YAMLError as error:
+        raise ParamsError(f"{path} is not valid YAML: {error}") from None
+    return parse_params(raw, str(path))
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where each stage reads and writes, relative to the project root (see dvc.yaml)."""
+
+    raw: Path = Path("data/raw/penguins.csv")
+    prepared: Path = Path("data/prepared")
+    features: Path = Path("data/features")
+    model: Path = Path("models/model.skops")
+    model_metadata: Path = Path("models/metadata.json")
+    metrics: Path = Path("reports/metrics")
+    figures: Path = Path("reports/figures")
+
+
+PATHS = Paths()

@@ -1,0 +1,1 @@
+"""Data layer: the raw data's schema, parquet input/output, and preparation."""

@@ -1,0 +1,1 @@
+"""Evaluation layer: metrics and figures that describe how well a model does."""

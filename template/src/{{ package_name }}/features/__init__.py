@@ -1,0 +1,1 @@
+"""Features layer: transforms on lazy frames, written once against narwhals for any engine."""

@@ -1,0 +1,46 @@
+"""Provenance saved beside a model: what it was trained on, with what, and how well it does."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+# The libraries whose versions decide whether a saved model loads and behaves the same.
+TRACKED_LIBRARIES = ("scikit-learn", "skops", "numpy", "polars", "narwhals", "pandera")
+
+
+def file_digest(path: Path) -> str:
+    """md5 of a file, or of a directory's files in path order: the data's fingerprint."""
+    digest = hashlib.md5(usedforsecurity=False)
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for file in files:
+        digest.update(file.relative_to(path).as_posix().encode() if path.is_dir() else b"")
+        digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def library_versions(names: tuple[str, ...] = TRACKED_LIBRARIES) -> dict[str, str]:
+    """Installed versions of the given distributions."""
+    return {name: metadata.version(name) for name in names}
+
+
+def model_metadata(
+    *,
+    params: dict[str, Any],
+    data: dict[str, str],
+    git_revision: str,
+    metrics: dict[str, float],
+    created_at: datetime | None = None,
+) -> dict[str, Any]:
+    """Everything needed to trust, compare or reproduce a model, as JSON-ready data."""
+    return {
+        "created_at": (created_at or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
+        "git_revision": git_revision,
+        "params": params,
+        "data_md5": data,
+        "libraries": library_versions(),
+        "metrics": metrics,
+    }
