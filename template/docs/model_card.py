@@ -52,5 +52,7 @@ def _card() -> str:
             "",
         ]
     lines += ["## Figures", ""]
-    lines += [f"![{f.stem.replace('_', ' ')}](figures/{f.name})" for f in sorted(FIGURES.glob("*.png"))]
+    lines += [
+        f"![{f.stem.replace('_', ' ')}](figures/{f.name})" for f in sorted(FIGURES.glob("*.png"))
+    ]
     return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""Reading tables lazily and writing them atomically, so a failed stage keeps the last good output."""
+"""Read tables lazily; write them atomically, so a failed stage keeps the last good output."""
 
 from __future__ import annotations
 

@@ -24,7 +24,9 @@ def classification_metrics(
     return {name: round(float(value), 4) for name, value in scores.items()}
 
 
-def feature_importance(names: Sequence[str], importances: Sequence[float], top: int) -> dict[str, float]:
+def feature_importance(
+    names: Sequence[str], importances: Sequence[float], top: int
+) -> dict[str, float]:
     """The `top` most important features, most important first."""
     ranked = sorted(zip(names, importances, strict=True), key=lambda pair: -pair[1])
     return {name: round(float(value), 4) for name, value in ranked[:top]}

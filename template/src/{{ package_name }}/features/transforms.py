@@ -22,9 +22,7 @@ RATIOS = {
 def add_ratios(frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
     """Add each ratio in RATIOS; a missing or zero denominator gives a missing value."""
     return frame.with_columns(
-        nw.when(nw.col(denominator) != 0)
-        .then(nw.col(numerator) / nw.col(denominator))
-        .alias(name)
+        nw.when(nw.col(denominator) != 0).then(nw.col(numerator) / nw.col(denominator)).alias(name)
         for name, (numerator, denominator) in RATIOS.items()
     )
 

@@ -19,7 +19,9 @@ def build_model(params: TrainParams, numeric: list[str], categorical: list[str])
         [
             (
                 "numeric",
-                Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())]),
+                Pipeline(
+                    [("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())]
+                ),
                 numeric,
             ),
             (

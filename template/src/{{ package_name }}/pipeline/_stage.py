@@ -42,4 +42,3 @@ def step(description: str) -> Iterator[None]:
     started = time.perf_counter()
     yield
     typer.echo(f"{description}: done in {time.perf_counter() - started:.1f}s", err=True)
-

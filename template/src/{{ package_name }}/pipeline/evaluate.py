@@ -1,4 +1,4 @@
-"""DVC stage `evaluate`: score the test split, log metrics and plots, write the model's provenance."""
+"""DVC stage `evaluate`: score the test split; log metrics, plots, figures and provenance."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 import typer
-from dvclive import Live
+from dvclive.live import Live
 
 from ..config import PARAMS_FILE, PATHS, load_params
 from ..data import io
@@ -31,7 +31,9 @@ def git_revision() -> str:
     """The commit the workspace is at, marked `-dirty` when it has uncommitted changes."""
     described = subprocess.run(
         ["git", "describe", "--always", "--dirty", "--exclude=*"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     return described.stdout.strip() or "unknown"
 
@@ -59,7 +61,9 @@ def evaluate(
     metrics = classification_metrics(truth, predicted, probabilities, classes)
     forest = model.named_steps["classify"]
     names = [str(n) for n in model.named_steps["preprocess"].get_feature_names_out()]
-    importance = feature_importance(names, forest.feature_importances_, params.evaluate.top_features)
+    importance = feature_importance(
+        names, forest.feature_importances_, params.evaluate.top_features
+    )
 
     with Live(str(metrics_dir), dvcyaml=None, save_dvc_exp=False) as live:
         for name, value in metrics.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import narwhals as nw
 import polars as pl
@@ -23,16 +24,23 @@ app = typer.Typer(add_completion=False)
 @app.command()
 @stage
 def predict(
-    source: Path = typer.Argument(..., help="CSV or parquet file of measurements"),
-    output: Path = typer.Argument(..., help="Where to write predictions (.csv or .parquet)"),
-    model_path: Path = typer.Option(PATHS.model, "--model", help="skops model to score with"),
+    source: Annotated[Path, typer.Argument(help="CSV or parquet file of measurements")],
+    output: Annotated[Path, typer.Argument(help="Where to write predictions (.csv or .parquet)")],
+    model_path: Annotated[Path, typer.Option("--model", help="skops model to score with")] = (
+        PATHS.model
+    ),
     params_file: Path = PARAMS_FILE,
 ) -> None:
     """Validate the rows against the schema, then write each row with its prediction."""
     params = load_params(params_file)
     rows = io.scan_table(source)
-    raise_for(check_columns(rows.collect_schema().names(), PenguinMeasurements, strict=False), str(source))
-    raise_for(check_rows(io.iter_batches(rows, params.prepare.batch_rows), PenguinMeasurements), str(source))
+    raise_for(
+        check_columns(rows.collect_schema().names(), PenguinMeasurements, strict=False), str(source)
+    )
+    raise_for(
+        check_rows(io.iter_batches(rows, params.prepare.batch_rows), PenguinMeasurements),
+        str(source),
+    )
     model = load_model(model_path)
     measurements = typed(rows, PenguinMeasurements)
     features = build_features(nw.from_native(measurements), params.featurize).to_native().collect()
