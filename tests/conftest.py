@@ -23,7 +23,9 @@ def hermetic_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[N
         patch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
         patch.setenv("GIT_CONFIG_NOSYSTEM", "1")
         patch.setenv("COPIER_SETTINGS_PATH", str(home / "copier-settings.yml"))
-        for variable in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
+        patch.setenv("DVC_NO_ANALYTICS", "1")
+        # The generated project's `uv run` must use its own environment, not the suite's.
+        for variable in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "VIRTUAL_ENV"):
             patch.delenv(variable, raising=False)
         yield
 

@@ -67,8 +67,13 @@ def snapshot_kit(destination: Path, tag: str = TEST_VERSION) -> Path:
     return destination
 
 
-def render(kit: Path, destination: Path, answers: dict[str, Any] | None = None) -> Path:
-    """Render the kit at TEST_VERSION into destination with copier's public API."""
+def render(
+    kit: Path, destination: Path, answers: dict[str, Any] | None = None, *, tasks: bool = False
+) -> Path:
+    """Render the kit at TEST_VERSION into destination with copier's public API.
+
+    With tasks=True the copy-time tasks run too (git init, uv sync, dvc, nox -s setup).
+    """
     run_copy(
         str(kit),
         destination,
@@ -76,7 +81,7 @@ def render(kit: Path, destination: Path, answers: dict[str, Any] | None = None) 
         vcs_ref=TEST_VERSION,
         defaults=True,
         unsafe=True,
-        skip_tasks=True,
+        skip_tasks=not tasks,
         quiet=True,
         settings=Settings(),
     )
@@ -96,6 +101,17 @@ def update_in_place(project: Path, answers: dict[str, Any] | None = None) -> Non
         quiet=True,
         settings=Settings(),
     )
+
+
+def run(cwd: Path, *command: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run a command in cwd, capturing output; on failure show it in the assertion."""
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(command)} exited {result.returncode} in {cwd}:\n"
+            f"{result.stdout}\n{result.stderr}"
+        )
+    return result
 
 
 def commit_all(project: Path, message: str = "generated") -> None:

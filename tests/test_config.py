@@ -40,7 +40,7 @@ def test_template_lives_in_its_subdirectory_with_the_answers_file_at_its_root() 
 
 def test_messages_tell_the_user_the_next_step() -> None:
     config = kit_config()
-    assert "git init" in config["_message_after_copy"]
+    assert "nox -s setup" in config["_message_after_copy"]
     assert "UU" in config["_message_after_update"]
     assert ".rej" in config["_message_after_update"]
 
