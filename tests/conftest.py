@@ -19,10 +19,12 @@ def hermetic_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[N
         "[tag]\n\tgpgsign = false\n[user]\n\tname = Kit Tests\n\temail = kit@example.com\n",
         encoding="utf-8",
     )
+    settings = home / "copier-settings.yml"
+    settings.write_text("{}\n", encoding="utf-8")  # no defaults, no trusted templates
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
         patch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-        patch.setenv("COPIER_SETTINGS_PATH", str(home / "copier-settings.yml"))
+        patch.setenv("COPIER_SETTINGS_PATH", str(settings))
         patch.setenv("DVC_NO_ANALYTICS", "1")
         # The generated project's `uv run` must use its own environment, not the suite's.
         for variable in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "VIRTUAL_ENV"):

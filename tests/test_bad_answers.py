@@ -58,6 +58,7 @@ def test_cli_refusal_names_the_rule_and_leaves_nothing(kit: Path, tmp_path: Path
             "-m",
             "copier",
             "copy",
+            "--trust",
             "--defaults",
             f"--vcs-ref={TEST_VERSION}",
             "--data=package_name=json",

@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from support import git, render, run
 
 pytestmark = pytest.mark.slow
@@ -27,8 +26,19 @@ def project(kit: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def remote(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A DVC remote in a temp dir holding the project's data, pushed with `dvc push`."""
     storage = tmp_path_factory.mktemp("dvc-remote")
-    run(project, "uv", "run", "--frozen", "dvc", "remote", "modify", "--local", "local", "url",
-        str(storage))
+    run(
+        project,
+        "uv",
+        "run",
+        "--frozen",
+        "dvc",
+        "remote",
+        "modify",
+        "--local",
+        "local",
+        "url",
+        str(storage),
+    )
     run(project, "uv", "run", "--frozen", "dvc", "push")
     return storage
 
@@ -36,8 +46,19 @@ def remote(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def clone(project: Path, remote: Path, destination: Path) -> Path:
     """A teammate's fresh clone, set up with the project's own `nox -s setup`."""
     git(project.parent, "clone", "--quiet", str(project), str(destination))
-    run(destination, "uv", "run", "--frozen", "dvc", "remote", "modify", "--local", "local",
-        "url", str(remote))
+    run(
+        destination,
+        "uv",
+        "run",
+        "--frozen",
+        "dvc",
+        "remote",
+        "modify",
+        "--local",
+        "local",
+        "url",
+        str(remote),
+    )
     run(destination, "uv", "run", "nox", "-s", "setup")
     return destination
 
@@ -84,14 +105,22 @@ def test_fresh_clone_pulls_data_and_reproduces_nothing(
 
 
 BAD_ROWS = {
-    "missing column": (lambda header, row: (header.replace(",year", ""), row.rsplit(",", 1)[0]),
-                       ["column 'year'", "missing column"]),
-    "wrong type": (lambda header, row: (header, row.replace(",181,", ",long,")),
-                   ["column 'flipper_length_mm'", "not a valid Float64", "'long'"]),
-    "out of range": (lambda header, row: (header, row.replace(",3750,", ",90000,")),
-                     ["column 'body_mass_g'", "less_than_or_equal_to(7000)", "line 2"]),
-    "unknown category": (lambda header, row: (header, row.replace("Torgersen", "Atlantis")),
-                         ["column 'island'", "isin", "'Atlantis'"]),
+    "missing column": (
+        lambda header, row: (header.replace(",year", ""), row.rsplit(",", 1)[0]),
+        ["column 'year'", "missing column"],
+    ),
+    "wrong type": (
+        lambda header, row: (header, row.replace(",181,", ",long,")),
+        ["column 'flipper_length_mm'", "not a valid Float64", "'long'"],
+    ),
+    "out of range": (
+        lambda header, row: (header, row.replace(",3750,", ",90000,")),
+        ["column 'body_mass_g'", "less_than_or_equal_to(7000)", "line 2"],
+    ),
+    "unknown category": (
+        lambda header, row: (header, row.replace("Torgersen", "Atlantis")),
+        ["column 'island'", "isin", "'Atlantis'"],
+    ),
 }
 
 
@@ -121,7 +150,9 @@ def test_bad_raw_data_fails_repro_and_keeps_last_good_output(
 def test_params_typo_fails_before_any_work(project: Path, remote: Path, tmp_path: Path) -> None:
     teammate = clone(project, remote, tmp_path / "teammate")
     params = teammate / "params.yaml"
-    params.write_text(params.read_text(encoding="utf-8").replace("test_fraction:", "test_fractoin:"))
+    params.write_text(
+        params.read_text(encoding="utf-8").replace("test_fraction:", "test_fractoin:")
+    )
     before = {p: p.read_bytes() for p in (teammate / "data/prepared").rglob("*.parquet")}
 
     repro = run(teammate, "uv", "run", "--frozen", "dvc", "repro", check=False)

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 SAMPLE_DATA = "data/raw/penguins.csv"
 RESUME = "cd into the project and run `uv run nox -s setup`"
@@ -58,7 +59,10 @@ def commit(message: str, identity: Sequence[str]) -> None:
 
 def first_run(project_name: str, version: str, author_name: str, author_email: str) -> None:
     """Every step from a rendered folder to a committed, green project."""
-    if run("git", "rev-parse", "--is-inside-work-tree", check=False).returncode != 0:
+    toplevel = run("git", "rev-parse", "--show-toplevel", check=False).stdout.strip()
+    # A project inside another repository (a monorepo, a scratch folder) gets its own:
+    # DVC and the git hooks work on the project's repository, not the enclosing one.
+    if not toplevel or Path(toplevel).resolve() != Path.cwd().resolve():
         say("1/5 git init")
         run("git", "init", "--quiet")
     identity = git_identity(author_name, author_email)
