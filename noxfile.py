@@ -75,6 +75,13 @@ def e2e(session: nox.Session) -> None:
 
 
 @nox.session
+def benchmark(session: nox.Session) -> None:
+    """Measure the generated pipeline at scale: `nox -s benchmark -- --rows 5000000`."""
+    _sync(session, "bench")
+    session.run("python", "benchmarks/pipeline_scale.py", *session.posargs)
+
+
+@nox.session
 def readme(session: nox.Session) -> None:
     """Regenerate the README's options table from copier.yml."""
     _sync(session, "test")

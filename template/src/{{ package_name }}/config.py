@@ -9,6 +9,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .errors import PipelineError
+
 PARAMS_FILE = Path("params.yaml")
 
 
@@ -58,7 +60,7 @@ class Params(_Params):
     evaluate: EvaluateParams
 
 
-class ParamsError(ValueError):
+class ParamsError(PipelineError):
     """params.yaml is malformed: the message names each bad key and the rule it breaks."""
 
 

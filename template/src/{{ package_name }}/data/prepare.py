@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pandera.polars as pa
 import polars as pl
 
+from ..errors import PipelineError
 from .schema import column_names
 
 SPLIT = "split"
@@ -39,7 +40,7 @@ class Problem:
         return f"  column '{self.column}': {self.rule}: {shown}{more}"
 
 
-class DataValidationError(ValueError):
+class DataValidationError(PipelineError):
     """Raw data broke the schema: the message names each column, rule and example rows."""
 
 

@@ -8,13 +8,14 @@ import skops.io as sio
 from sklearn.pipeline import Pipeline
 
 from ..data.io import replacing
+from ..errors import PipelineError
 
 # Types beyond skops' defaults that our pipeline contains. Loading refuses anything else:
 # a model file that needs more was not made by this code. Review changes to this list.
 TRUSTED_TYPES = ["numpy.dtype", "sklearn.tree._tree.Tree"]
 
 
-class UntrustedModelError(ValueError):
+class UntrustedModelError(PipelineError):
     """A model file holds types outside TRUSTED_TYPES."""
 
 

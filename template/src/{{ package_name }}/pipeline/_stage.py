@@ -10,15 +10,13 @@ from typing import ParamSpec, TypeVar
 
 import typer
 
-from ..config import ParamsError
-from ..data.prepare import DataValidationError
-from ..models.persistence import UntrustedModelError
+from ..errors import PipelineError
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 # Failures whose message already says what is wrong and how to fix it: no traceback.
-EXPECTED_FAILURES = (ParamsError, DataValidationError, UntrustedModelError, FileNotFoundError)
+EXPECTED_FAILURES = (PipelineError, FileNotFoundError)
 
 
 def stage(command: Callable[P, R]) -> Callable[P, R]:
