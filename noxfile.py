@@ -10,6 +10,12 @@ import nox
 
 ROOT = Path(__file__).parent
 DEMO_DIR = ROOT / ".demo" / "my-ml-project"
+DEMO_GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "copier-mlops demo",
+    "GIT_AUTHOR_EMAIL": "demo@example.com",
+    "GIT_COMMITTER_NAME": "copier-mlops demo",
+    "GIT_COMMITTER_EMAIL": "demo@example.com",
+}
 
 nox.options.default_venv_backend = "uv"
 nox.options.sessions = ["lint", "tests"]
@@ -92,18 +98,39 @@ def readme(session: nox.Session) -> None:
 def demo(session: nox.Session) -> None:
     """Render a project with the default answers from this checkout and run it end to end.
 
-    The copy tasks set the project up (uv sync, DVC, first commit, `nox -s setup`, which
-    runs the pipeline); then every check the project's CI runs. Pass a folder to render
-    elsewhere: `nox -s demo -- /tmp/my-project`.
+    The work tree is committed to a tagged snapshot first (as the tests do), so the
+    project's pin of the kit's hooks resolves. The copy tasks set the project up (uv sync,
+    DVC, first commit, `nox -s setup`, which runs the pipeline); then every check the
+    project's CI runs. Pass a folder to render elsewhere: `nox -s demo -- /tmp/my-project`.
     """
     _sync(session, "test")
     target = Path(session.posargs[0]).resolve() if session.posargs else DEMO_DIR
-    if target.exists():
-        session.log(f"Removing the previous demo at {target}")
-        shutil.rmtree(target)
-    session.log(f"Rendering the kit's defaults from {ROOT} into {target}")
-    # HEAD of a local template includes uncommitted changes, so the demo shows the work tree.
-    session.run("copier", "copy", "--trust", "--defaults", "--vcs-ref=HEAD", str(ROOT), str(target))
+    snapshot = target.with_name(f"{target.name}-kit-snapshot")
+    for previous in (target, snapshot):
+        if previous.exists():
+            session.log(f"Removing the previous demo's {previous}")
+            shutil.rmtree(previous)
+    session.log(f"Committing this work tree to a tagged snapshot in {snapshot}")
+    tag = session.run(
+        "python",
+        "-c",
+        "import sys; from pathlib import Path; sys.path.insert(0, 'tests');"
+        "from support import snapshot_kit, TEST_VERSION;"
+        "snapshot_kit(Path(sys.argv[1])); print(TEST_VERSION)",
+        str(snapshot),
+        env=DEMO_GIT_IDENTITY,
+        silent=True,
+    ).strip()
+    session.log(f"Rendering the default answers into {target}")
+    session.run(
+        "copier",
+        "copy",
+        "--trust",
+        "--defaults",
+        f"--vcs-ref={tag}",
+        str(snapshot),
+        str(target),
+    )
     session.log("Running the generated project's checks: uv run nox")
     session.run(
         "uv",

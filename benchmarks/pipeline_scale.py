@@ -37,7 +37,9 @@ def synthesize(path: Path, rows: int, seed: int = 0) -> None:
     rng = np.random.default_rng(seed)
     names, means = list(SPECIES_MEANS), np.array(list(SPECIES_MEANS.values()))
     with path.open("w", encoding="utf-8") as out:
-        out.write("species,island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex,year\n")
+        out.write(
+            "species,island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex,year\n"
+        )
         for start in range(0, rows, CHUNK_ROWS):
             size = min(CHUNK_ROWS, rows - start)
             kind = rng.integers(0, 3, size)
@@ -57,8 +59,7 @@ def synthesize(path: Path, rows: int, seed: int = 0) -> None:
 def measure(project: Path, *command: str) -> tuple[float, float]:
     """Run command in the project; return (wall seconds, peak RSS in MiB) of that process."""
     started = time.perf_counter()
-    env = {**os.environ, "VIRTUAL_ENV": ""}
-    process = subprocess.Popen(command, cwd=project, env=env)
+    process = subprocess.Popen(command, cwd=project)
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
@@ -75,11 +76,22 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="pipeline-scale-"))
     project = workdir / "my-ml-project"
     print(f"Generating a project in {project}", flush=True)
-    run_copy(str(KIT), project, vcs_ref="HEAD", defaults=True, unsafe=True, skip_tasks=True,
-             quiet=True, settings=Settings())
-    subprocess.run(["uv", "sync", "--quiet", "--frozen"] if (project / "uv.lock").exists()
-                   else ["uv", "sync", "--quiet"], cwd=project, check=True,
-                   env={**os.environ, "VIRTUAL_ENV": ""})
+    run_copy(
+        str(KIT),
+        project,
+        vcs_ref="HEAD",
+        defaults=True,
+        unsafe=True,
+        skip_tasks=True,
+        quiet=True,
+        settings=Settings(),
+    )
+    env = {**os.environ, "VIRTUAL_ENV": ""}
+    subprocess.run(["uv", "sync", "--quiet"], cwd=project, check=True, env=env)
+    # The baseline's libraries, in the same environment, so both run the same interpreter.
+    subprocess.run(
+        ["uv", "pip", "install", "--quiet", "pandas", "pyarrow"], cwd=project, check=True, env=env
+    )
     print(f"Writing {args.rows:,} synthetic rows", flush=True)
     started = time.perf_counter()
     synthesize(project / "data/raw/penguins.csv", args.rows)
@@ -87,21 +99,24 @@ def main() -> None:
     print(f"  {size:.0f} MiB in {time.perf_counter() - started:.1f}s", flush=True)
     shutil.copy(Path(__file__).with_name("naive_pandas.py"), project / "naive_pandas.py")
 
-    python = ["uv", "run", "--frozen", "python"]
-    naive = ["uv", "run", "--frozen", "--with", "pandas", "--with", "pyarrow", "python"]
+    # The venv's python itself, not `uv run`: wait4 then reports that process's own peak RSS.
+    python = [str(project / ".venv/bin/python")]
     results = {}
     for step in ("prepare", "featurize"):
         print(f"Running {step}: kit stage, then naive pandas", flush=True)
         results[step] = (
             measure(project, *python, "-m", f"{PACKAGE}.pipeline.{step}"),
-            measure(project, *naive, "naive_pandas.py", step),
+            measure(project, *python, "naive_pandas.py", step),
         )
 
     print(f"\n{args.rows:,} rows, {size:.0f} MiB of CSV; ratio = naive / kit (>1: kit better)")
-    print(f"{'step':<10} {'kit s':>8} {'naive s':>8} {'ratio':>6} {'kit MiB':>8} {'naive MiB':>10} {'ratio':>6}")
+    header = ("step", "kit s", "naive s", "ratio", "kit MiB", "naive MiB", "ratio")
+    print("{:<10} {:>8} {:>8} {:>6} {:>8} {:>10} {:>6}".format(*header))
     for step, ((kit_s, kit_mb), (naive_s, naive_mb)) in results.items():
-        print(f"{step:<10} {kit_s:>8.1f} {naive_s:>8.1f} {naive_s / kit_s:>6.2f} "
-              f"{kit_mb:>8.0f} {naive_mb:>10.0f} {naive_mb / kit_mb:>6.2f}")
+        print(
+            f"{step:<10} {kit_s:>8.1f} {naive_s:>8.1f} {naive_s / kit_s:>6.2f} "
+            f"{kit_mb:>8.0f} {naive_mb:>10.0f} {naive_mb / kit_mb:>6.2f}"
+        )
     if args.keep:
         print(f"\nProject kept in {project}")
     else:

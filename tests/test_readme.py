@@ -20,14 +20,17 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert command.group(1) in (KIT_ROOT / ".ci" / "run").read_text(encoding="utf-8")
 
 
-def test_nox_sessions_named_in_readme_exist() -> None:
+def test_readme_commands_and_session_table_match_the_noxfile() -> None:
     readme = README.read_text(encoding="utf-8")
     noxfile = (KIT_ROOT / "noxfile.py").read_text(encoding="utf-8")
-    defined = set(re.findall(r"^def (\w+)\(session", noxfile, re.MULTILINE))
-    named = {
+    defined = set(re.findall(r"^@nox.session\ndef (\w+)\(", noxfile, re.MULTILINE))
+    # `uvx nox -s ...` is how the README runs the kit's own sessions.
+    commanded = {
         name
-        for match in re.findall(r"nox -s ((?:[a-z][a-z0-9_-]* ?)+)", readme)
+        for match in re.findall(r"uvx nox -s ((?:[a-z][a-z0-9_-]* ?)+)", readme)
         for name in match.split()
     }
-    assert named, "README names no nox session"
-    assert named <= defined, f"README names sessions the noxfile lacks: {named - defined}"
+    tabled = set(re.findall(r"^\| `([a-z][a-z0-9_-]*)` \| ", readme.split("Sessions (")[1], re.M))
+    assert commanded, "README gives no `uvx nox -s` command"
+    assert commanded <= defined, f"README runs sessions the noxfile lacks: {commanded - defined}"
+    assert tabled == defined, f"README's session table differs from the noxfile: {tabled ^ defined}"

@@ -107,3 +107,13 @@ class Paths:
 
 
 PATHS = Paths()
+
+
+if __name__ == "__main__":
+    # `python -m <package>.config [params.yaml]`: the schema check of the params-valid hook.
+    import sys
+
+    try:
+        load_params(Path(sys.argv[1]) if len(sys.argv) > 1 else PARAMS_FILE)
+    except ParamsError as error:
+        sys.exit(f"error: {error}")

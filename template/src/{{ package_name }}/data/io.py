@@ -7,6 +7,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -17,17 +18,35 @@ NULL_MARKERS = ["NA", ""]
 
 
 def scan_table(path: Path) -> pl.LazyFrame:
-    """A lazy view of a CSV (every column as text, for the schema to coerce) or parquet file."""
+    """A lazy view of a parquet file or of a directory of hive-partitioned parquet files."""
     if path.suffix == ".parquet" or path.is_dir():
         return pl.scan_parquet(path, hive_partitioning=path.is_dir())
-    if path.suffix in {".csv", ".txt"}:
-        return pl.scan_csv(path, infer_schema=False, null_values=NULL_MARKERS)
-    raise ValueError(f"{path}: unsupported file type {path.suffix!r}; use .csv or .parquet")
+    raise ValueError(f"{path}: unsupported file type {path.suffix!r}; use .parquet")
 
 
-def iter_batches(frame: pl.LazyFrame, rows: int) -> Iterator[pl.DataFrame]:
-    """Stream a lazy frame in batches of at most `rows` rows."""
-    yield from frame.collect_batches(chunk_size=rows)
+def header(path: Path) -> list[str]:
+    """The column names of a CSV or parquet file, without reading its rows."""
+    if path.suffix == ".csv":
+        with path.open("rb") as file:
+            return pl.read_csv(file.readline(), infer_schema=False).columns
+    return scan_table(path).collect_schema().names()
+
+
+def iter_batches(path: Path, rows: int) -> Iterator[pl.DataFrame]:
+    """Stream a CSV (every column as text, for the schema to coerce) or parquet file.
+
+    CSV files are cut into batches of `rows` lines here, so memory stays bounded by the
+    batch size, whatever the file's size. A CSV row must therefore fit on one line.
+    """
+    if path.suffix != ".csv":
+        yield from scan_table(path).collect_batches(chunk_size=rows)
+        return
+    with path.open("rb") as file:
+        first_line = file.readline()
+        while lines := list(islice(file, rows)):
+            yield pl.read_csv(
+                first_line + b"".join(lines), infer_schema=False, null_values=NULL_MARKERS
+            )
 
 
 @contextmanager
@@ -44,6 +63,40 @@ def replacing(target: Path) -> Iterator[Path]:
         staged.rename(target)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+class PartitionedWriter:
+    """Write batches into hive-style parquet partitions (`key=value/part-N.parquet`).
+
+    Rows are buffered per partition and written `rows_per_file` at a time, so memory is
+    bounded by that buffer, and files are neither huge nor tiny.
+    """
+
+    def __init__(self, directory: Path, key: str, rows_per_file: int) -> None:
+        self.directory, self.key, self.rows_per_file = directory, key, rows_per_file
+        self._buffers: dict[str, list[pl.DataFrame]] = {}
+        self._files: dict[str, int] = {}
+
+    def write(self, batch: pl.DataFrame) -> None:
+        """Add a batch; write out every partition whose buffer is full."""
+        for (value,), rows in batch.partition_by(self.key, as_dict=True).items():
+            buffer = self._buffers.setdefault(str(value), [])
+            buffer.append(rows.drop(self.key))
+            if sum(frame.height for frame in buffer) >= self.rows_per_file:
+                self._flush(str(value))
+
+    def close(self) -> None:
+        """Write out what is left in every buffer."""
+        for value in list(self._buffers):
+            self._flush(value)
+
+    def _flush(self, value: str) -> None:
+        buffer = self._buffers.pop(value, [])
+        if buffer:
+            number = self._files[value] = self._files.get(value, -1) + 1
+            folder = self.directory / f"{self.key}={value}"
+            folder.mkdir(parents=True, exist_ok=True)
+            pl.concat(buffer).write_parquet(folder / f"part-{number:05d}.parquet")
 
 
 def write_partitioned(frame: pl.LazyFrame, directory: Path, key: str, rows_per_file: int) -> None:

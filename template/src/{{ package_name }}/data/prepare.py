@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pandera.polars as pa
@@ -12,6 +12,7 @@ from ..errors import PipelineError
 from .schema import column_names
 
 SPLIT = "split"
+ROW = "_row"  # a row's position in its file, from 0: the stable key of the split
 # Knuth's multiplicative hash spreads consecutive row numbers evenly over [0, 2**32).
 _GOLDEN = 2_654_435_761
 _RANGE = 2**32
@@ -61,59 +62,75 @@ def check_columns(found: list[str], schema: type[pa.DataFrameModel], strict: boo
     return problems
 
 
-def check_rows(
-    batches: Iterable[pl.DataFrame], schema: type[pa.DataFrameModel], first_line: int = 2
-) -> list[Problem]:
-    """Validate batches one at a time (bounded memory); line numbers count the CSV header."""
-    problems: dict[tuple[str, str], Problem] = {}
+class RowValidator:
+    """Checks batches of text rows against a schema, one batch at a time (bounded memory).
 
-    def record(column: str, rule: str, row: int | None, value: object) -> None:
-        problem = problems.setdefault((column, rule), Problem(column, rule))
-        problem.count += 1
-        if len(problem.examples) < EXAMPLES_PER_PROBLEM:
-            line = "?" if row is None else row + first_line
-            problem.examples.append(f"line {line}: {value!r}")
+    Problems accumulate across batches, with line numbers counted from the file's header.
+    """
 
-    offset = 0
-    for batch in batches:
-        typed_rows = _cast_or_record(batch, schema, offset, record)
+    def __init__(self, schema: type[pa.DataFrameModel], first_line: int = 2) -> None:
+        self.schema = schema
+        self.first_line = first_line
+        self.rows_seen = 0
+        self._problems: dict[tuple[str, str], Problem] = {}
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Every problem found so far."""
+        return list(self._problems.values())
+
+    def validate(self, batch: pl.DataFrame) -> pl.DataFrame:
+        """The batch's rows that convert to the schema's types, typed, with their ROW number."""
+        typed_rows = self._cast(batch)
         try:
-            schema.validate(typed_rows.drop("_row"), lazy=True)
+            self.schema.validate(typed_rows.drop(ROW), lazy=True)
         except pa.errors.SchemaErrors as errors:
             for case in errors.failure_cases.iter_rows(named=True):
-                row = None if case["index"] is None else typed_rows["_row"][case["index"]]
-                record(str(case["column"]), str(case["check"]), row, case["failure_case"])
-        offset += batch.height
-    return list(problems.values())
+                row = None if case["index"] is None else typed_rows[ROW][case["index"]]
+                self._record(str(case["column"]), str(case["check"]), row, case["failure_case"])
+        self.rows_seen += batch.height
+        return typed_rows
+
+    def _cast(self, batch: pl.DataFrame) -> pl.DataFrame:
+        """Cast text to the schema's types, recording values that do not convert.
+
+        Rows with such values are left out of the rule checks, so each bad value is
+        reported once, as a type problem, rather than again by every rule on its column.
+        """
+        columns = self.schema.to_schema().columns
+        types = {name: column.dtype.type for name, column in columns.items() if name in batch}
+        rows = batch.with_row_index(ROW, offset=self.rows_seen).with_columns(
+            pl.col(name).cast(dtype, strict=False).alias(f"_cast_{name}")
+            for name, dtype in types.items()
+        )
+        unconverted = {
+            name: pl.col(name).is_not_null() & pl.col(f"_cast_{name}").is_null() for name in types
+        }
+        for name, failed in unconverted.items():
+            for row, value in rows.filter(failed).select(ROW, name).iter_rows():
+                self._record(name, f"not a valid {types[name]}", row, value)
+        if unconverted:
+            rows = rows.filter(~pl.any_horizontal(unconverted.values()))
+        return rows.select(
+            ROW,
+            *(pl.col(f"_cast_{name}").alias(name) for name in types),
+            *(name for name in batch.columns if name not in types),
+        )
+
+    def _record(self, column: str, rule: str, row: int | None, value: object) -> None:
+        problem = self._problems.setdefault((column, rule), Problem(column, rule))
+        problem.count += 1
+        if len(problem.examples) < EXAMPLES_PER_PROBLEM:
+            line = "?" if row is None else row + self.first_line
+            problem.examples.append(f"line {line}: {value!r}")
 
 
-def _cast_or_record(
-    batch: pl.DataFrame,
-    schema: type[pa.DataFrameModel],
-    offset: int,
-    record: Callable[[str, str, int | None, object], None],
-) -> pl.DataFrame:
-    """Cast text to the schema's types, recording values that do not convert.
-
-    Rows with such values are left out of the rule checks, so each bad value is reported
-    once, as a type problem, rather than again by every rule on its column.
-    """
-    columns = {n: c.dtype.type for n, c in schema.to_schema().columns.items() if n in batch.columns}
-    rows = batch.with_row_index("_row", offset=offset)
-    cast = rows.with_columns(
-        pl.col(n).cast(t, strict=False).alias(f"_cast_{n}") for n, t in columns.items()
-    )
-    unconverted = [pl.col(n).is_not_null() & pl.col(f"_cast_{n}").is_null() for n in columns]
-    for name, dtype in columns.items():
-        failed = cast.filter(pl.col(name).is_not_null() & pl.col(f"_cast_{name}").is_null())
-        for row, value in failed.select("_row", name).iter_rows():
-            record(name, f"not a valid {dtype}", row, value)
-    clean_rows = cast.filter(~pl.any_horizontal(unconverted)) if unconverted else cast
-    return clean_rows.select(
-        "_row",
-        *(pl.col(f"_cast_{n}").alias(n) for n in columns),
-        *(n for n in batch.columns if n not in columns),
-    )
+def check_rows(batches: Iterable[pl.DataFrame], schema: type[pa.DataFrameModel]) -> list[Problem]:
+    """Every problem in the batches (for callers that need no typed rows)."""
+    validator = RowValidator(schema)
+    for batch in batches:
+        validator.validate(batch)
+    return validator.problems
 
 
 def raise_for(problems: list[Problem], source: str) -> None:
@@ -126,30 +143,14 @@ def raise_for(problems: list[Problem], source: str) -> None:
         )
 
 
-def typed(frame: pl.LazyFrame, schema: type[pa.DataFrameModel]) -> pl.LazyFrame:
-    """Cast text columns to the schema's types (safe once the rows have been validated)."""
-    columns = schema.to_schema().columns
-    return frame.select(
-        pl.col(name).cast(column.dtype.type, strict=True) for name, column in columns.items()
-    )
-
-
-def clean(frame: pl.LazyFrame, measurements: list[str]) -> pl.LazyFrame:
+def clean(frame: pl.DataFrame, measurements: list[str]) -> pl.DataFrame:
     """Drop rows that carry no measurement at all: nothing can be learned from them."""
     return frame.filter(pl.any_horizontal(pl.col(measurements).is_not_null()))
 
 
-def assign_split(frame: pl.LazyFrame, test_fraction: float, seed: int) -> pl.LazyFrame:
-    """Label each row train or test, reproducibly for a given seed and row order."""
+def assign_split(frame: pl.DataFrame, test_fraction: float, seed: int) -> pl.DataFrame:
+    """Label each row train or test from its ROW number: reproducible for a given seed."""
     offset = seed * _SEED_SPREAD % _RANGE
-    position = (pl.col("_row").cast(pl.Int64) * _GOLDEN + offset) % _RANGE
-    return (
-        frame.with_row_index("_row")
-        .with_columns(
-            pl.when(position < int(test_fraction * _RANGE))
-            .then(pl.lit("test"))
-            .otherwise(pl.lit("train"))
-            .alias(SPLIT)
-        )
-        .drop("_row")
-    )
+    position = (pl.col(ROW).cast(pl.Int64) * _GOLDEN + offset) % _RANGE
+    label = pl.when(position < int(test_fraction * _RANGE)).then(pl.lit("test"))
+    return frame.with_columns(label.otherwise(pl.lit("train")).alias(SPLIT))

@@ -11,8 +11,9 @@ import typer
 
 from ..config import PARAMS_FILE, PATHS, load_params
 from ..data import io
-from ..data.prepare import check_columns, check_rows, raise_for, typed
+from ..data.prepare import ROW, RowValidator, check_columns, raise_for
 from ..data.schema import PenguinMeasurements
+from ..errors import PipelineError
 from ..features.transforms import build_features
 from ..models.persistence import load_model
 from ..models.predict import predict as score
@@ -33,20 +34,20 @@ def predict(
 ) -> None:
     """Validate the rows against the schema, then write each row with its prediction."""
     params = load_params(params_file)
-    rows = io.scan_table(source)
-    raise_for(
-        check_columns(rows.collect_schema().names(), PenguinMeasurements, strict=False), str(source)
-    )
-    raise_for(
-        check_rows(io.iter_batches(rows, params.prepare.batch_rows), PenguinMeasurements),
-        str(source),
-    )
+    raise_for(check_columns(io.header(source), PenguinMeasurements, strict=False), str(source))
+    validator = RowValidator(PenguinMeasurements)
+    rows = [
+        validator.validate(batch) for batch in io.iter_batches(source, params.prepare.batch_rows)
+    ]
+    raise_for(validator.problems, str(source))
+    if not validator.rows_seen:
+        raise PipelineError(f"{source} has no rows to score")
     model = load_model(model_path)
-    measurements = typed(rows, PenguinMeasurements)
-    features = build_features(nw.from_native(measurements), params.featurize).to_native().collect()
-    with step(f"Scoring {features.height} rows with {model_path}"):
-        predictions = score(model, features)
-    io.write_table(pl.concat([rows.collect(), predictions], how="horizontal"), output)
+    measurements = pl.concat(rows).drop(ROW)
+    features = build_features(nw.from_native(measurements.lazy()), params.featurize)
+    with step(f"Scoring {measurements.height} rows with {model_path}"):
+        predictions = score(model, features.to_native().collect())
+    io.write_table(pl.concat([measurements, predictions], how="horizontal"), output)
     typer.echo(f"Wrote {output}", err=True)
 
 

@@ -8,7 +8,15 @@ import typer
 
 from ..config import PARAMS_FILE, PATHS, load_params
 from ..data import io
-from ..data.prepare import SPLIT, assign_split, check_columns, check_rows, clean, raise_for, typed
+from ..data.prepare import (
+    ROW,
+    SPLIT,
+    RowValidator,
+    assign_split,
+    check_columns,
+    clean,
+    raise_for,
+)
 from ..data.schema import MEASUREMENTS, RawPenguins
 from ._stage import stage, step
 
@@ -20,20 +28,25 @@ app = typer.Typer(add_completion=False)
 def prepare(
     raw: Path = PATHS.raw, output: Path = PATHS.prepared, params_file: Path = PARAMS_FILE
 ) -> None:
-    """Validate the raw rows against the schema, clean them and split them reproducibly."""
+    """Validate the raw rows against the schema, clean them and split them reproducibly.
+
+    One streaming pass: each batch is validated, then cleaned, split and buffered for
+    writing. Any problem discards the new output, so the last good one stays in place.
+    """
     params = load_params(params_file).prepare
-    source = io.scan_table(raw)
-    raise_for(check_columns(source.collect_schema().names(), RawPenguins, strict=True), str(raw))
-    with step(f"Validating {raw} in batches of {params.batch_rows} rows"):
-        raise_for(check_rows(io.iter_batches(source, params.batch_rows), RawPenguins), str(raw))
-    rows = clean(typed(source, RawPenguins), list(MEASUREMENTS))
-    with step(f"Writing train/test partitions to {output}"):
-        io.write_partitioned(
-            assign_split(rows, params.test_fraction, params.seed),
-            output,
-            key=SPLIT,
-            rows_per_file=params.rows_per_file,
-        )
+    raise_for(check_columns(io.header(raw), RawPenguins, strict=True), str(raw))
+    validator = RowValidator(RawPenguins)
+    step_name = f"Validating and splitting {raw} in batches of {params.batch_rows} rows"
+    with step(step_name), io.replacing(output) as staged:
+        writer = io.PartitionedWriter(staged, key=SPLIT, rows_per_file=params.rows_per_file)
+        for batch in io.iter_batches(raw, params.batch_rows):
+            rows = validator.validate(batch)
+            if not validator.problems:  # keep scanning to report every problem
+                rows = clean(rows, list(MEASUREMENTS))
+                writer.write(assign_split(rows, params.test_fraction, params.seed).drop(ROW))
+        raise_for(validator.problems, str(raw))
+        writer.close()
+    typer.echo(f"Prepared {validator.rows_seen} rows into {output}", err=True)
 
 
 if __name__ == "__main__":
