@@ -56,15 +56,43 @@ def synthesize(path: Path, rows: int, seed: int = 0) -> None:
             out.write("\n".join(lines) + "\n")
 
 
-def measure(project: Path, *command: str) -> tuple[float, float]:
-    """Run command in the project; return (wall seconds, peak RSS in MiB) of that process."""
+# Runs a module or script, then prints its own peak RSS. VmHWM belongs to the process's
+# memory map, which exec starts afresh; ru_maxrss from wait4 would not do: Linux carries
+# it over from the forking parent, here a Python holding the synthesized data.
+PEAK_REPORTER = """
+import runpy, sys
+target, sys.argv = sys.argv[1], sys.argv[1:]
+try:
+    if target.endswith(".py"):
+        runpy.run_path(target, run_name="__main__")
+    else:
+        runpy.run_module(target, run_name="__main__", alter_sys=True)
+    code = 0
+except SystemExit as stop:
+    code = stop.code or 0
+peak = next(line for line in open("/proc/self/status") if line.startswith("VmHWM"))
+print("peak-kib", peak.split()[1], file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def measure(project: Path, python: str, *target: str) -> tuple[float, float]:
+    """Run a module or script with the project's python; (wall seconds, peak RSS in MiB)."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=project)
-    _, status, usage = os.wait4(process.pid, 0)
+    result = subprocess.run(
+        [python, "-c", PEAK_REPORTER, *target],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     elapsed = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(command)} failed in {project}")
-    return elapsed, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+    lines = result.stderr.splitlines()
+    sys.stderr.write("".join(f"  {line}\n" for line in lines if not line.startswith("peak-kib")))
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(target)} failed in {project}")
+    peak_kib = next(int(line.split()[1]) for line in lines if line.startswith("peak-kib"))
+    return elapsed, peak_kib / 1024
 
 
 def main() -> None:
@@ -99,14 +127,13 @@ def main() -> None:
     print(f"  {size:.0f} MiB in {time.perf_counter() - started:.1f}s", flush=True)
     shutil.copy(Path(__file__).with_name("naive_pandas.py"), project / "naive_pandas.py")
 
-    # The venv's python itself, not `uv run`: wait4 then reports that process's own peak RSS.
-    python = [str(project / ".venv/bin/python")]
+    python = str(project / ".venv/bin/python")  # not `uv run`: measure the stage, not uv
     results = {}
     for step in ("prepare", "featurize"):
         print(f"Running {step}: kit stage, then naive pandas", flush=True)
         results[step] = (
-            measure(project, *python, "-m", f"{PACKAGE}.pipeline.{step}"),
-            measure(project, *python, "naive_pandas.py", step),
+            measure(project, python, f"{PACKAGE}.pipeline.{step}"),
+            measure(project, python, "naive_pandas.py", step),
         )
 
     print(f"\n{args.rows:,} rows, {size:.0f} MiB of CSV; ratio = naive / kit (>1: kit better)")
