@@ -43,7 +43,10 @@ def synthesize(path: Path, rows: int, seed: int = 0) -> None:
         for start in range(0, rows, CHUNK_ROWS):
             size = min(CHUNK_ROWS, rows - start)
             kind = rng.integers(0, 3, size)
-            values = rng.normal(means[kind], means[kind] * 0.04).round(1).astype(str)
+            spread = means[kind] * 0.04
+            # Clipped at 4 standard deviations: every value stays within the schema's ranges.
+            noise = np.clip(rng.normal(0, 1, spread.shape), -4, 4)
+            values = (means[kind] + noise * spread).round(1).astype(str)
             values[rng.random(values.shape) < 0.02] = "NA"
             islands = rng.choice(["Biscoe", "Dream", "Torgersen"], size)
             sexes = rng.choice(["female", "male", "NA"], size, p=[0.49, 0.49, 0.02])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,30 @@ def render(
         settings=Settings(),
     )
     return destination
+
+
+def copier_cli(
+    kit: Path, destination: Path, *options: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`copier copy --trust --defaults` of the kit at TEST_VERSION, as a user runs it."""
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "copier",
+            "copy",
+            "--trust",
+            "--defaults",
+            f"--vcs-ref={TEST_VERSION}",
+            *options,
+            str(kit),
+            str(destination),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
 
 
 def update_in_place(project: Path, answers: dict[str, Any] | None = None) -> None:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from support import TEST_VERSION, render
+
+from support import copier_cli, render
 
 # (question, bad value, words the refusal must contain)
 BAD_ANSWERS = [
@@ -52,24 +50,7 @@ def test_bad_answer_is_refused_with_its_rule(
 
 def test_cli_refusal_names_the_rule_and_leaves_nothing(kit: Path, tmp_path: Path) -> None:
     destination = tmp_path / "project"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "copier",
-            "copy",
-            "--trust",
-            "--defaults",
-            f"--vcs-ref={TEST_VERSION}",
-            "--data=package_name=json",
-            str(kit),
-            str(destination),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=os.environ.copy(),
-    )
+    result = copier_cli(kit, destination, "--data=package_name=json")
     assert result.returncode != 0
     assert "'json' would shadow the standard-library module" in result.stderr
     assert not destination.exists()

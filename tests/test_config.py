@@ -8,6 +8,7 @@ import sys
 import jinja2
 import pytest
 from packaging.version import Version
+
 from support import KIT_ROOT, choice_values, kit_config, questions
 
 # copier 9.17.2 carries security fixes every generated project should get.

@@ -3,33 +3,14 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
-from support import TEST_VERSION, git
+from support import copier_cli, git
 
 
 def copy_with_tasks(kit: Path, destination: Path, path: str) -> str:
     """`copier copy --trust` in a subprocess with the given PATH; its output."""
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "copier",
-            "copy",
-            "--trust",
-            "--defaults",
-            "--quiet",
-            f"--vcs-ref={TEST_VERSION}",
-            str(kit),
-            str(destination),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "PATH": path},
-    )
+    result = copier_cli(kit, destination, "--quiet", env={**os.environ, "PATH": path})
     assert result.returncode == 0, result.stderr
     return result.stdout
 

@@ -6,9 +6,11 @@ tests that change files work on git clones of it, set up through its own `nox -s
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
+
 from support import git, render, run
 
 pytestmark = pytest.mark.slow
@@ -22,43 +24,29 @@ def project(kit: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return render(kit, tmp_path_factory.mktemp("generated") / "my-ml-project", tasks=True)
 
 
+def uv_run(project: Path, *command: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run a command in the project's locked environment."""
+    return run(project, "uv", "run", "--frozen", *command, check=check)
+
+
+def use_remote(project: Path, storage: Path) -> None:
+    """Point the project's DVC remote at storage, for this clone only (.dvc/config.local)."""
+    uv_run(project, "dvc", "remote", "modify", "--local", "local", "url", str(storage))
+
+
 @pytest.fixture(scope="session")
 def remote(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A DVC remote in a temp dir holding the project's data, pushed with `dvc push`."""
     storage = tmp_path_factory.mktemp("dvc-remote")
-    run(
-        project,
-        "uv",
-        "run",
-        "--frozen",
-        "dvc",
-        "remote",
-        "modify",
-        "--local",
-        "local",
-        "url",
-        str(storage),
-    )
-    run(project, "uv", "run", "--frozen", "dvc", "push")
+    use_remote(project, storage)
+    uv_run(project, "dvc", "push")
     return storage
 
 
 def clone(project: Path, remote: Path, destination: Path) -> Path:
     """A teammate's fresh clone, set up with the project's own `nox -s setup`."""
     git(project.parent, "clone", "--quiet", str(project), str(destination))
-    run(
-        destination,
-        "uv",
-        "run",
-        "--frozen",
-        "dvc",
-        "remote",
-        "modify",
-        "--local",
-        "local",
-        "url",
-        str(remote),
-    )
+    use_remote(destination, remote)
     run(destination, "uv", "run", "nox", "-s", "setup")
     return destination
 
@@ -79,17 +67,17 @@ def test_sample_data_is_tracked_by_dvc_not_git(project: Path) -> None:
 
 @pytest.mark.parametrize("session", NOX_SESSIONS)
 def test_nox_session_passes(project: Path, session: str) -> None:
-    run(project, "uv", "run", "--frozen", "nox", "-s", session)
+    uv_run(project, "nox", "-s", session)
 
 
 def test_pipeline_is_already_reproduced(project: Path) -> None:
-    repro = run(project, "uv", "run", "--frozen", "dvc", "repro")
+    repro = uv_run(project, "dvc", "repro")
     assert "Data and pipelines are up to date." in repro.stdout
     assert "Running stage" not in repro.stdout
 
 
 def test_pre_commit_leaves_the_tree_unchanged(project: Path) -> None:
-    run(project, "uv", "run", "--frozen", "pre-commit", "run", "--all-files")
+    uv_run(project, "pre-commit", "run", "--all-files")
     assert git(project, "status", "--porcelain") == ""
 
 
@@ -99,7 +87,7 @@ def test_fresh_clone_pulls_data_and_reproduces_nothing(
     teammate = clone(project, remote, tmp_path / "teammate")
     assert (teammate / "data/raw/penguins.csv").is_file()
     assert (teammate / "models/model.skops").is_file()
-    repro = run(teammate, "uv", "run", "--frozen", "dvc", "repro")
+    repro = uv_run(teammate, "dvc", "repro")
     assert "Running stage" not in repro.stdout
     assert git(teammate, "status", "--porcelain") == ""
 
@@ -138,7 +126,7 @@ def test_bad_raw_data_fails_repro_and_keeps_last_good_output(
     raw.write_text("\n".join([new_header, new_first, *rest]) + "\n", encoding="utf-8")
     before = {p: p.read_bytes() for p in (teammate / "data/prepared").rglob("*.parquet")}
 
-    repro = run(teammate, "uv", "run", "--frozen", "dvc", "repro", check=False)
+    repro = uv_run(teammate, "dvc", "repro", check=False)
 
     assert repro.returncode != 0
     for words in expected:
@@ -155,7 +143,7 @@ def test_params_typo_fails_before_any_work(project: Path, remote: Path, tmp_path
     )
     before = {p: p.read_bytes() for p in (teammate / "data/prepared").rglob("*.parquet")}
 
-    repro = run(teammate, "uv", "run", "--frozen", "dvc", "repro", check=False)
+    repro = uv_run(teammate, "dvc", "repro", check=False)
 
     assert repro.returncode != 0
     assert "prepare.test_fractoin: unknown key" in repro.stderr + repro.stdout

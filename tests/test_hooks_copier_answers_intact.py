@@ -13,6 +13,7 @@ from copier_mlops.copier_answers_intact import (
     questions_from_copier_yml,
     structural_problems,
 )
+
 from support import questions
 
 ANSWERS = ".copier-answers.yml"

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from support import TEST_VERSION, commit_all, git
 
 pytestmark = pytest.mark.slow

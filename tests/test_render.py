@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from support import choice_values, commit_all, git, questions, render, tree_bytes, update_in_place
 
 if sys.version_info >= (3, 11):
