@@ -13,6 +13,8 @@ from typing import Any
 
 import polars as pl
 
+from ..errors import PipelineError
+
 # Missing values in CSV files: R's NA (the penguins data) and empty cells.
 NULL_MARKERS = ["NA", ""]
 
@@ -21,7 +23,7 @@ def scan_table(path: Path) -> pl.LazyFrame:
     """A lazy view of a parquet file or of a directory of hive-partitioned parquet files."""
     if path.suffix == ".parquet" or path.is_dir():
         return pl.scan_parquet(path, hive_partitioning=path.is_dir())
-    raise ValueError(f"{path}: unsupported file type {path.suffix!r}; use .parquet")
+    raise PipelineError(f"{path}: unsupported file type {path.suffix!r}; use .csv or .parquet")
 
 
 def header(path: Path) -> list[str]:
@@ -127,4 +129,6 @@ def write_table(frame: pl.DataFrame, path: Path) -> None:
         elif path.suffix == ".csv":
             frame.write_csv(staged)
         else:
-            raise ValueError(f"{path}: unsupported file type {path.suffix!r}; use .csv or .parquet")
+            raise PipelineError(
+                f"{path}: unsupported file type {path.suffix!r}; use .csv or .parquet"
+            )
