@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from copier import Settings, VcsRef, run_copy, run_update
@@ -25,6 +26,28 @@ def kit_config() -> dict[str, Any]:
 def questions() -> dict[str, dict[str, Any]]:
     """The questions of copier.yml, in the order copier asks them."""
     return {name: spec for name, spec in kit_config().items() if not name.startswith("_")}
+
+
+# `_exclude` entries of copier.yml that apply on update only: the seed-once paths.
+SEED_ONCE_ENTRY = re.compile(r"^\{% if _copier_operation == 'update' %\}(.+)\{% endif %\}$")
+ANSWERS_FILE = ".copier-answers.yml"
+
+
+def seed_once_paths() -> list[str]:
+    """Paths rendered on copy only (copier.yml `_exclude` on update)."""
+    entries = [SEED_ONCE_ENTRY.match(entry) for entry in kit_config().get("_exclude", [])]
+    return [entry.group(1) for entry in entries if entry]
+
+
+def user_owned_paths() -> list[str]:
+    """Paths the team owns but the project needs (copier.yml `_skip_if_exists`)."""
+    return list(kit_config().get("_skip_if_exists", []))
+
+
+def managed_files(project: Path) -> list[str]:
+    """The rendered files `copier update` merges: all but seed-once, user-owned, answers."""
+    others = {*seed_once_paths(), *user_owned_paths(), ANSWERS_FILE}
+    return [name for name in tree_bytes(project) if name not in others]
 
 
 def choice_values(spec: dict[str, Any]) -> list[Any]:
@@ -69,9 +92,14 @@ def snapshot_kit(destination: Path, tag: str = TEST_VERSION) -> Path:
 
 
 def render(
-    kit: Path, destination: Path, answers: dict[str, Any] | None = None, *, tasks: bool = False
+    kit: Path,
+    destination: Path,
+    answers: dict[str, Any] | None = None,
+    *,
+    tasks: bool = False,
+    version: str = TEST_VERSION,
 ) -> Path:
-    """Render the kit at TEST_VERSION into destination with copier's public API.
+    """Render the kit at version (default TEST_VERSION) into destination, via copier's API.
 
     With tasks=True the copy-time tasks run too (git init, uv sync, dvc, nox -s setup).
     """
@@ -79,7 +107,7 @@ def render(
         str(kit),
         destination,
         data=answers or {},
-        vcs_ref=TEST_VERSION,
+        vcs_ref=version,
         defaults=True,
         unsafe=True,
         skip_tasks=not tasks,
@@ -113,12 +141,19 @@ def copier_cli(
     )
 
 
-def update_in_place(project: Path, answers: dict[str, Any] | None = None) -> None:
-    """Re-run copier update on project at the version it already records."""
+def update_project(
+    project: Path,
+    answers: dict[str, Any] | None = None,
+    *,
+    version: str | VcsRef = VcsRef.CURRENT,
+    conflict: Literal["inline", "rej"] = "inline",
+) -> None:
+    """Run copier update on project, by default at the version it already records."""
     run_update(
         project,
         data=answers or {},
-        vcs_ref=VcsRef.CURRENT,
+        vcs_ref=version,
+        conflict=conflict,
         defaults=True,
         overwrite=True,
         unsafe=True,

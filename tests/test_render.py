@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from support import choice_values, commit_all, git, questions, render, tree_bytes, update_in_place
+from support import choice_values, commit_all, git, questions, render, tree_bytes, update_project
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -108,5 +108,5 @@ def test_rendering_twice_gives_identical_trees(kit: Path, tmp_path: Path) -> Non
 def test_noop_update_leaves_git_status_clean(kit: Path, tmp_path: Path) -> None:
     project = render(kit, tmp_path / "project", answer_matrix()[-1])
     commit_all(project)
-    update_in_place(project)
+    update_project(project)
     assert git(project, "status", "--porcelain") == ""
