@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from copier_mlops.no_rej_files import main, rej_files
 
 
