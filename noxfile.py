@@ -89,9 +89,10 @@ def benchmark(session: nox.Session) -> None:
 
 @nox.session
 def readme(session: nox.Session) -> None:
-    """Regenerate the README's options table from copier.yml."""
+    """Regenerate what is derived from copier.yml: README's options table, cookiecutter.json."""
     _sync(session, "test")
     session.run("python", "tests/options_table.py")
+    session.run("python", "tests/cookiecutter_json.py")
 
 
 @nox.session
