@@ -6,10 +6,20 @@ Every tool comes from the locked environment (uv.lock), so local runs, git hooks
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+from pathlib import Path
+
 import nox
 
 nox.options.default_venv_backend = "none"  # sessions run in the project's own uv environment
 nox.options.sessions = ["lint", "typecheck", "tests", "docs"]
+
+
+# The copier that `template-update` runs: at least the kit's _min_copier_version. The kit
+# owns this pin; `copier update` moves it.
+COPIER = "copier>=9.17.2"
 
 
 def uv_run(session: nox.Session, *args: str) -> None:
@@ -17,11 +27,27 @@ def uv_run(session: nox.Session, *args: str) -> None:
     session.run("uv", "run", "--frozen", *args, external=True)
 
 
+def package_name(session: nox.Session) -> str:
+    """The project's import package: the one folder under src/ with an __init__.py."""
+    found = sorted(path.parent.name for path in Path("src").glob("*/__init__.py"))
+    if len(found) != 1:
+        session.error(f"src/ must hold exactly one package; found {found or 'none'}")
+    return found[0]
+
+
 @nox.session
 def setup(session: nox.Session) -> None:
-    """Prepare a fresh clone: install the environment, the git hooks, and the data."""
+    """Prepare a fresh clone: install the environment, the git hooks, and the data.
+
+    With DVC_REMOTE_URL set (CI sets it), the default DVC remote reads from that URL, in
+    this clone only (.dvc/config.local).
+    """
     session.run("uv", "sync", external=True)
     uv_run(session, "pre-commit", "install")
+    if remote_url := os.environ.get("DVC_REMOTE_URL"):
+        default = ["uv", "run", "--frozen", "dvc", "remote", "default"]
+        remote = subprocess.run(default, capture_output=True, text=True, check=True).stdout
+        uv_run(session, "dvc", "remote", "modify", "--local", remote.strip(), "url", remote_url)
     # Fetch what the remote has, then run whatever is still missing or stale.
     uv_run(session, "dvc", "pull", "--allow-missing")
     uv_run(session, "dvc", "repro")
@@ -58,3 +84,72 @@ def pipeline(session: nox.Session) -> None:
     """Reproduce the DVC pipeline and show its metrics."""
     uv_run(session, "dvc", "repro", *session.posargs)
     uv_run(session, "dvc", "metrics", "show")
+
+
+@nox.session
+def report(session: nox.Session) -> None:
+    """Diff metrics and params against a base revision; fail if a metric got worse than allowed.
+
+    `uv run nox -s report -- origin/main` (the default base is main). How far each metric
+    may get worse is set in metric-tolerances.yaml; the markdown goes to stdout and to
+    reports/metrics-diff.md. CI runs this on every pull request.
+    """
+    uv_run(session, "python", "-m", f"{package_name(session)}.pipeline.report", *session.posargs)
+
+
+def kit_version() -> str:
+    """The copier-mlops version this project is at, from .copier-answers.yml."""
+    answers = Path(".copier-answers.yml").read_text(encoding="utf-8")
+    found = re.search(r"^_commit: *['\"]?([^'\"\s]+)", answers, re.MULTILINE)
+    return found.group(1) if found else "an unknown version"
+
+
+def update_summary(before: str, after: str, conflicted: list[str]) -> str:
+    """The pull-request body of a template update: versions, then the conflicts, if any."""
+    lines = [
+        f"Updates this project from copier-mlops {before} to {after}: `copier update`,",
+        "then `uv lock`, run by `uv run nox -s template-update`.",
+        "",
+    ]
+    if not conflicted:
+        return "\n".join([*lines, "No conflicts: review the changes, then merge."])
+    return "\n".join(
+        [
+            *lines,
+            f"**{len(conflicted)} file(s) with conflicts.** copier kept both sides between",
+            "`<<<<<<< before updating` and `>>>>>>> after updating`; resolve each, then push.",
+            "The checks fail while any marker is left.",
+            "",
+            *(f"- `{path}`" for path in conflicted),
+        ]
+    )
+
+
+@nox.session(name="template-update")
+def template_update(session: nox.Session) -> None:
+    """Take the newest copier-mlops release: copier update, then uv lock; list conflicts.
+
+    copier exits 0 even when it leaves conflicts, so this lists the conflicted files. The
+    summary is printed, and written to the file given after `--` (CI's pull-request body).
+    Nothing changes when the project is already current. Needs a clean git tree.
+    """
+    copier = ["uvx", "--from", COPIER, "copier"]
+    before = kit_version()
+    check = subprocess.run([*copier, "check-update", "--quiet"], check=False)
+    if check.returncode == 0:
+        summary = f"Already on the newest copier-mlops release ({before})."
+    elif check.returncode == 2:  # a newer release exists
+        session.run(
+            *copier,
+            *("update", "--trust", "--defaults", "--skip-answered", "--conflict", "inline"),
+            external=True,
+        )
+        session.run("uv", "lock", external=True)  # pyproject.toml may have changed
+        unmerged = ["git", "diff", "--name-only", "--diff-filter=U"]
+        conflicted = subprocess.run(unmerged, capture_output=True, text=True, check=True)
+        summary = update_summary(before, kit_version(), conflicted.stdout.split())
+    else:
+        session.error(f"`copier check-update` exited {check.returncode}; see its output above")
+    session.log(summary)
+    if session.posargs:
+        Path(session.posargs[0]).write_text(summary + "\n", encoding="utf-8")

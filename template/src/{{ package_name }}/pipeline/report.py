@@ -1,0 +1,126 @@
+"""Compare metrics and params with a base revision; fail when a metric got worse than allowed.
+
+`uv run nox -s report` runs this; CI runs the same on every pull request and posts the
+markdown it writes. How far each metric may get worse is set in metric-tolerances.yaml.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import yaml
+
+from ..errors import PipelineError
+from ..evaluation.regression import (
+    Regression,
+    Tolerance,
+    ToleranceError,
+    metric_changes,
+    parse_tolerances,
+    regressions,
+    unknown_metrics,
+)
+from ._stage import stage
+
+TOLERANCES_FILE = Path("metric-tolerances.yaml")
+REPORT_FILE = Path("reports/metrics-diff.md")
+
+app = typer.Typer(add_completion=False)
+
+
+def dvc(*args: str) -> str:
+    """Run a dvc command of this environment and return its output."""
+    result = subprocess.run(
+        [sys.executable, "-m", "dvc", *args], capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise PipelineError(
+            f"`dvc {' '.join(args)}` failed: {result.stderr.strip()}\n"
+            "Pass a base revision that exists here, e.g. `uv run nox -s report -- origin/main`."
+        )
+    return result.stdout
+
+
+def load_tolerances(path: Path) -> dict[str, Tolerance]:
+    """Read and validate the tolerances file."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ToleranceError(
+            f"{path} not found: it sets how far each metric may get worse. "
+            "Run from the project root, or create it (see docs/ci.md)."
+        ) from None
+    except yaml.YAMLError as error:
+        raise ToleranceError(f"{path} is not valid YAML: {error}") from None
+    return parse_tolerances(raw, str(path))
+
+
+def table_or(markdown: str, empty: str) -> str:
+    """DVC's markdown table, or a sentence when it has no rows (header and rule only)."""
+    lines = markdown.strip().splitlines()
+    return "\n".join(lines) if len(lines) > 2 else empty
+
+
+def verdict(found: Sequence[Regression], gated: int, tolerances_file: Path) -> str:
+    """One line when every gated metric is within tolerance; otherwise each regression."""
+    if not found:
+        return (
+            f"**Pass**: no metric got worse than its tolerance "
+            f"({gated} gated by `{tolerances_file}`)."
+        )
+    lines = [f"**Fail**: {len(found)} metric(s) got worse than `{tolerances_file}` allows:", ""]
+    return "\n".join(lines + [f"- {regression}" for regression in found])
+
+
+def report_markdown(base: str, verdict_text: str, metrics_table: str, params_table: str) -> str:
+    """The report: the verdict, then the metrics and params that changed since `base`."""
+    return "\n\n".join(
+        [
+            f"## Metrics and params against `{base}`",
+            verdict_text,
+            "### Metrics",
+            table_or(metrics_table, "No metric changed."),
+            "### Params",
+            table_or(params_table, "No param changed."),
+        ]
+    )
+
+
+@app.command()
+@stage
+def report(
+    base: Annotated[str, typer.Argument(help="Git revision to compare with")] = "main",
+    output: Annotated[Path, typer.Option(help="Where to write the markdown")] = REPORT_FILE,
+    tolerances_file: Annotated[Path, typer.Option("--tolerances")] = TOLERANCES_FILE,
+) -> None:
+    """Write the metrics and params diff against BASE; exit 1 if a metric regressed."""
+    tolerances = load_tolerances(tolerances_file)
+    changes = metric_changes(json.loads(dvc("metrics", "diff", base, "--all", "--json") or "{}"))
+    if unknown := unknown_metrics(changes, tolerances):
+        names = ", ".join(sorted({change.name for change in changes})) or "none"
+        raise ToleranceError(
+            f"{tolerances_file} names metrics that exist in neither revision: "
+            f"{', '.join(unknown)} (metrics: {names}); fix or remove them"
+        )
+    found = regressions(changes, tolerances)
+    markdown = report_markdown(
+        base,
+        verdict(found, len(tolerances), tolerances_file),
+        dvc("metrics", "diff", base, "--md"),
+        dvc("params", "diff", base, "--md"),
+    )
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(markdown + "\n", encoding="utf-8")
+    typer.echo(markdown)
+    if found:
+        raise typer.Exit(1)
+
+
+if __name__ == "__main__":
+    app()
