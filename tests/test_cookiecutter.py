@@ -57,6 +57,7 @@ def cookiecutter(
     *options: str,
     python: str = sys.executable,
     env: dict[str, str] | None = None,
+    cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """`cookiecutter --no-input <source> key=value ...` into output, as a user runs it."""
     pairs = [f"{key}={value}" for key, value in (answers or {}).items()]
@@ -67,14 +68,20 @@ def cookiecutter(
         text=True,
         check=False,
         env=env,
+        cwd=cwd,
     )
 
 
 def made_by_cookiecutter(
-    source: str, output: Path, answers: dict[str, Any] | None = None, *options: str
+    source: str,
+    output: Path,
+    answers: dict[str, Any] | None = None,
+    *options: str,
+    cwd: Path | None = None,
 ) -> Path:
     """The single project folder a successful cookiecutter run made in output."""
-    result = cookiecutter(source, output, {**(answers or {}), "_skip_tasks": "yes"}, *options)
+    answers = {**(answers or {}), "_skip_tasks": "yes"}
+    result = cookiecutter(source, output, answers, *options, cwd=cwd)
     assert result.returncode == 0, result.stdout + result.stderr
     (project,) = output.iterdir()
     return project
@@ -149,9 +156,10 @@ def test_sources_copier_cannot_update_from_are_refused(template: str) -> None:
 def test_default_answers_give_copiers_project(
     kit: Path, default_project: Path, tmp_path: Path
 ) -> None:
-    project = made_by_cookiecutter(str(kit), tmp_path)
+    # The kit given as a relative path is recorded absolute, as copier update needs it.
+    project = made_by_cookiecutter(kit.name, tmp_path, cwd=kit.parent)
     assert project.name == "my-ml-project"
-    assert tree(project) == tree(default_project)
+    assert tree(project) == tree(default_project)  # default_project: copier given str(kit)
     assert recorded(project)["_src_path"] == str(kit)
     assert recorded(project)["_commit"] == TEST_VERSION
 
@@ -165,11 +173,21 @@ def test_non_default_answers_give_copiers_project(kit: Path, tmp_path: Path) -> 
 
 
 @pytest.mark.slow
-def test_refused_answer_is_one_message_and_leaves_nothing(kit: Path, tmp_path: Path) -> None:
-    result = cookiecutter(str(kit), tmp_path, {"package_name": "json", "_skip_tasks": "yes"})
+@pytest.mark.parametrize(
+    ("answer", "refusal"),
+    [
+        (("package_name", "json"), "package_name 'json' would shadow the standard-library module"),
+        # No slug derives from it: cookiecutter would have no folder name, copier refuses.
+        (("project_name", "123"), "project_slug must start with a lowercase letter"),
+    ],
+)
+def test_refused_answer_is_one_message_and_leaves_nothing(
+    kit: Path, tmp_path: Path, answer: tuple[str, str], refusal: str
+) -> None:
+    question, value = answer
+    result = cookiecutter(str(kit), tmp_path, {question: value, "_skip_tasks": "yes"})
     printed = result.stdout + result.stderr
     assert result.returncode != 0
-    refusal = "package_name 'json' would shadow the standard-library module"
     assert printed.count(refusal) == 1, printed
     assert "Traceback" not in printed
     assert list(tmp_path.iterdir()) == []
