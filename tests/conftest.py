@@ -43,3 +43,12 @@ def kit(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def default_project(kit: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The project rendered with every default answer; shared, so tests must only read it."""
     return render(kit, tmp_path_factory.mktemp("default") / "my-ml-project")
+
+
+@pytest.fixture(scope="session")
+def generated_project(kit: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default project with its copy tasks run (uv sync, dvc repro, two commits).
+
+    Slow to make, so made once: tests read it, or work on git clones of it.
+    """
+    return render(kit, tmp_path_factory.mktemp("generated") / "my-ml-project", tasks=True)

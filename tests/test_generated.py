@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from support import git, render, run
+from support import git, run
 
 pytestmark = pytest.mark.slow
 
@@ -19,9 +19,9 @@ NOX_SESSIONS = ["lint", "typecheck", "tests", "docs", "pipeline"]
 
 
 @pytest.fixture(scope="session")
-def project(kit: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def project(generated_project: Path) -> Path:
     """The default project, rendered with its copy tasks (they run `nox -s setup`)."""
-    return render(kit, tmp_path_factory.mktemp("generated") / "my-ml-project", tasks=True)
+    return generated_project
 
 
 def uv_run(project: Path, *command: str, check: bool = True) -> subprocess.CompletedProcess[str]:
