@@ -23,7 +23,11 @@ def regex_replace(value: object, pattern: str, replacement: str, ignorecase: boo
 
 
 def kit_root() -> str:
-    """The kit's absolute path: cookiecutter renders its hooks from the kit's root folder."""
+    """The kit's absolute path: the working directory while cookiecutter renders a hook.
+
+    cookiecutter looks up `hooks/` relative to the working directory, so it works in the
+    kit's root folder while it finds and renders them.
+    """
     here = Path.cwd()
     if not (here / "copier.yml").is_file():
         raise RuntimeError(
