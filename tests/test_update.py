@@ -1,0 +1,252 @@
+"""copier update: the team's edits survive kit releases, renames migrate, conflicts are caught.
+
+Every test updates a generated, committed project from a "previous release" of the kit
+(the work tree, tagged TEST_VERSION) to a "next release": the same kit plus a test-only
+change that renames a choice value and moves a file (each with its migration) and
+rewrites one line. Slow: most tests then run the project's own checks.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from support import (
+    ANSWERS_FILE,
+    TEST_VERSION,
+    commit_all,
+    git,
+    managed_files,
+    render,
+    run,
+    tree_bytes,
+    update_project,
+)
+
+pytestmark = pytest.mark.slow
+
+PREVIOUS, NEXT = TEST_VERSION, "999.1.0"
+QUESTION, OLD_VALUE, NEW_VALUE = "license", "proprietary", "LicenseRef-Proprietary"
+MOVED_FROM, MOVED_TO = "docs/model_card.py", "docs/hooks/model_card.py"
+CHANGED_FILE = "noxfile.py"
+CHANGED_LINE = "Run `uv run nox` for the default checks, or `uv run nox -s NAME` for one session."
+NEXT_LINE = "Run `uv run nox` for the default checks; `uv run nox -s NAME` runs one session."
+TEAM_LINE = "Our team runs `uv run nox -s tests` before every push."
+MIGRATE = ["{{ _copier_python }}", "{{ _copier_conf.src_path }}/hooks/copier_mlops/migrate.py"]
+MIGRATIONS = {
+    "_migrations": [
+        {
+            "version": NEXT,
+            "when": "{{ _stage == 'before' }}",
+            "command": [
+                *MIGRATE,
+                "rename-answer",
+                "{{ _copier_conf.answers_file }}",
+                QUESTION,
+                OLD_VALUE,
+                NEW_VALUE,
+            ],
+        },
+        {
+            "version": NEXT,
+            "when": "{{ _stage == 'before' }}",
+            "command": [*MIGRATE, "move", MOVED_FROM, MOVED_TO],
+        },
+    ]
+}
+CONFLICT_MARKERS = re.compile(r"^(<<<<<<< before updating|>>>>>>> after updating)$", re.M)
+
+
+def replace_in(path: Path, old: str, new: str) -> None:
+    """Replace text in a kit file, failing loudly if the kit no longer has it."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{path} no longer contains {old!r}: update this test's release"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def make_next_release(kit: Path) -> None:
+    """The test-only kit change: a renamed choice value, a moved file, a changed line."""
+    replace_in(kit / "copier.yml", f": {OLD_VALUE}\n", f": {NEW_VALUE}\n")
+    for template in (kit / "template").rglob("*.jinja"):
+        text = template.read_text(encoding="utf-8")
+        if f"'{OLD_VALUE}'" in text:
+            template.write_text(text.replace(f"'{OLD_VALUE}'", f"'{NEW_VALUE}'"), "utf-8")
+    (kit / "template" / MOVED_TO).parent.mkdir(parents=True, exist_ok=True)
+    git(kit, "mv", f"template/{MOVED_FROM}", f"template/{MOVED_TO}")
+    replace_in(kit / "template/mkdocs.yml.jinja", MOVED_FROM, MOVED_TO)
+    replace_in(kit / "template" / CHANGED_FILE, CHANGED_LINE, NEXT_LINE)
+    with (kit / "copier.yml").open("a", encoding="utf-8") as config:
+        config.write("\n" + yaml.safe_dump(MIGRATIONS, sort_keys=False, width=200))
+
+
+@pytest.fixture(scope="session")
+def releases(kit: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The kit's git repo with both releases: PREVIOUS (the work tree) and NEXT."""
+    repo = tmp_path_factory.mktemp("releases") / "copier-mlops"
+    git(kit.parent, "clone", "--quiet", "--no-local", str(kit), str(repo))
+    make_next_release(repo)
+    git(repo, "add", "-A")
+    git(repo, "commit", "--quiet", "-m", "next release: rename, move, change")
+    git(repo, "tag", NEXT)
+    return repo
+
+
+def generate(releases: Path, destination: Path, version: str, **answers: str) -> Path:
+    """A project generated at version and committed, as a team starts from."""
+    project = render(releases, destination, answers, version=version)
+    commit_all(project)
+    return project
+
+
+def mark(project: Path, relative: str, marker: str) -> None:
+    """Append the team's marker line to a file, as a comment its format allows."""
+    path = project / relative
+    # Python: two blank lines before a trailing comment, as the formatter wants.
+    line = {".md": f"<!-- {marker} -->", ".py": f"\n\n# {marker}"}.get(path.suffix, f"# {marker}")
+    if path.name == "LICENSE":
+        line = marker
+    path.write_text(path.read_text(encoding="utf-8") + line + "\n", encoding="utf-8")
+
+
+def traces(project: Path, text: str) -> list[str]:
+    """Files (conflicted or .rej included) in which text survives."""
+    return [name for name, content in tree_bytes(project).items() if text.encode() in content]
+
+
+def conflicted(project: Path) -> list[str]:
+    """Files holding copier's conflict markers, or left unmerged in git's index."""
+    unmerged = [
+        line[3:]
+        for line in git(project, "status", "--porcelain").splitlines()
+        if line.startswith("UU")
+    ]
+    marked = [
+        name
+        for name, content in tree_bytes(project).items()
+        if CONFLICT_MARKERS.search(content.decode("utf-8", errors="replace"))
+    ]
+    return sorted({*unmerged, *marked})
+
+
+def resolve_keeping_both_sides(path: Path) -> None:
+    """Resolve a conflict as a reviewer who keeps both sides would: drop the markers."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    markers = re.compile(r"^(<<<<<<< before updating|=======|>>>>>>> after updating)$")
+    path.write_text("".join(line for line in lines if not markers.match(line.rstrip("\n"))))
+
+
+def answers_of(project: Path) -> dict[str, object]:
+    return yaml.safe_load((project / ANSWERS_FILE).read_text(encoding="utf-8"))
+
+
+def assert_checks_pass(project: Path) -> None:
+    """The updated project's own checks: lint, types, tests, docs."""
+    run(project, "uv", "run", "nox", "-s", "lint", "typecheck", "tests", "docs")
+
+
+def test_team_edits_in_every_managed_file_survive(releases: Path, tmp_path: Path) -> None:
+    project = generate(releases, tmp_path / "project", PREVIOUS)
+    edited = managed_files(project)
+    for relative in edited:
+        mark(project, relative, f"team edit in {relative}")
+    commit_all(project, "the team's edits")
+
+    update_project(project, version=NEXT)
+
+    lost = [name for name in edited if not traces(project, f"team edit in {name}")]
+    assert not lost, f"team edits lost without a trace: {lost}"
+    # The moved file the team edited is the one conflict: their lines, in its new place.
+    assert conflicted(project) == [MOVED_TO]
+    assert f"team edit in {MOVED_FROM}" in (project / MOVED_TO).read_text(encoding="utf-8")
+    assert NEXT_LINE in (project / CHANGED_FILE).read_text(encoding="utf-8")
+    resolve_keeping_both_sides(project / MOVED_TO)
+    assert_checks_pass(project)
+
+
+def test_unedited_project_updated_equals_a_fresh_copy(releases: Path, tmp_path: Path) -> None:
+    project = generate(releases, tmp_path / "updated", PREVIOUS, **{QUESTION: OLD_VALUE})
+    update_project(project, version=NEXT)
+    fresh = render(releases, tmp_path / "fresh", {QUESTION: NEW_VALUE}, version=NEXT)
+    assert tree_bytes(project) == tree_bytes(fresh)
+    assert_checks_pass(project)
+
+
+def test_changing_an_answer_equals_a_fresh_copy_with_it(releases: Path, tmp_path: Path) -> None:
+    project = generate(releases, tmp_path / "updated", NEXT)
+    update_project(project, {"license": "Apache-2.0", "python_version": "3.10"})
+    fresh = render(
+        releases,
+        tmp_path / "fresh",
+        {"license": "Apache-2.0", "python_version": "3.10"},
+        version=NEXT,
+    )
+    assert tree_bytes(project) == tree_bytes(fresh)
+    assert_checks_pass(project)
+
+
+def test_migrations_keep_the_answer_and_the_moved_files_edits(
+    releases: Path, tmp_path: Path
+) -> None:
+    project = generate(releases, tmp_path / "project", PREVIOUS, **{QUESTION: OLD_VALUE})
+    mark(project, MOVED_FROM, "our own model card tweak")
+    commit_all(project, "the team's edit")
+
+    update_project(project, version=NEXT)
+
+    assert answers_of(project)[QUESTION] == NEW_VALUE
+    assert "Proprietary" in (project / "README.md").read_text(encoding="utf-8")
+    assert not (project / MOVED_FROM).exists()
+    # copier sees the moved, edited file as a conflict to review, holding the team's lines.
+    assert conflicted(project) == [MOVED_TO]
+    assert "our own model card tweak" in (project / MOVED_TO).read_text(encoding="utf-8")
+    resolve_keeping_both_sides(project / MOVED_TO)
+    assert_checks_pass(project)
+
+
+def test_migrations_are_idempotent(releases: Path, tmp_path: Path) -> None:
+    project = generate(releases, tmp_path / "project", PREVIOUS, **{QUESTION: OLD_VALUE})
+    update_project(project, version=NEXT)
+    commit_all(project, "update")
+    script = releases / "hooks/copier_mlops/migrate.py"
+    for migration in MIGRATIONS["_migrations"]:
+        arguments = [
+            a.replace("{{ _copier_conf.answers_file }}", ANSWERS_FILE)
+            for a in migration["command"][2:]
+        ]
+        run(project, "python", str(script), *arguments)
+    assert git(project, "status", "--porcelain") == ""
+
+
+@pytest.mark.parametrize("mode", ["inline", "rej"])
+def test_a_conflict_keeps_the_team_line_and_the_hooks_block_the_commit(
+    releases: Path, tmp_path: Path, mode: str
+) -> None:
+    project = generate(releases, tmp_path / "project", PREVIOUS)
+    changed = project / CHANGED_FILE
+    changed.write_text(changed.read_text(encoding="utf-8").replace(CHANGED_LINE, TEAM_LINE))
+    commit_all(project, "the team's wording")
+
+    update_project(project, version=NEXT, conflict=mode)  # type: ignore[arg-type]
+
+    assert traces(project, TEAM_LINE), f"{mode}: the team's line disappeared without a trace"
+    if mode == "inline":
+        assert conflicted(project) == [CHANGED_FILE]
+    else:
+        assert (project / f"{CHANGED_FILE}.rej").is_file()
+    run(project, "uv", "run", "pre-commit", "install")
+    git(project, "add", "-A")
+    commit = subprocess.run(
+        ["git", "commit", "-m", "take the kit update"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert commit.returncode != 0, "the hooks let a conflicted update be committed"
+    hook = "no copier conflict markers" if mode == "inline" else "no .rej files left"
+    output = commit.stdout + commit.stderr  # git runs the hooks; their report lands on either
+    assert re.search(rf"{re.escape(hook)}[^\n]*\.Failed", output), output
