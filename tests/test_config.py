@@ -9,7 +9,7 @@ import jinja2
 import pytest
 from packaging.version import Version
 
-from support import KIT_ROOT, choice_values, kit_config, questions
+from support import KIT_ROOT, SEED_ONCE_ENTRY, choice_values, kit_config, questions
 
 # copier 9.17.2 carries security fixes every generated project should get.
 OLDEST_ACCEPTABLE_COPIER = Version("9.17.2")
@@ -69,3 +69,10 @@ def test_reserved_names_cover_this_pythons_keywords_and_stdlib() -> None:
     missing_modules = sorted(stdlib - set(names.stdlib_modules))
     assert not missing_keywords, f"add to includes/reserved_names.jinja: {missing_keywords}"
     assert not missing_modules, f"add to includes/reserved_names.jinja: {missing_modules}"
+
+
+def test_seed_once_entries_are_exact_update_only_paths() -> None:
+    for entry in kit_config().get("_exclude", []):
+        match = SEED_ONCE_ENTRY.match(entry)
+        assert match, f"_exclude entry is not update-only: {entry!r}"
+        assert not set("*?[") & set(match.group(1)), f"seed-once path is a pattern: {entry!r}"

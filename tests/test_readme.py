@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from options_table import README, readme_with_table
-from support import KIT_ROOT
+from support import KIT_ROOT, seed_once_paths, user_owned_paths
 
 
 def test_options_table_matches_copier_yml() -> None:
@@ -34,3 +34,11 @@ def test_readme_commands_and_session_table_match_the_noxfile() -> None:
     assert commanded, "README gives no `uvx nox -s` command"
     assert commanded <= defined, f"README runs sessions the noxfile lacks: {commanded - defined}"
     assert tabled == defined, f"README's session table differs from the noxfile: {tabled ^ defined}"
+
+
+def test_ownership_table_names_every_seed_once_and_user_owned_path() -> None:
+    readme = README.read_text(encoding="utf-8")
+    table = readme.split("<!-- ownership:start -->")[1].split("<!-- ownership:end -->")[0]
+    listed = set(re.findall(r"`([^`]+)`", table))
+    expected = {*seed_once_paths(), *user_owned_paths()}
+    assert expected <= listed, f"README's ownership table misses {expected - listed}"
