@@ -55,10 +55,15 @@ def setup(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Lint and format-check the code; check the package's layer contract."""
+    """Lint and format-check the code; check the layer contract; no copier conflicts left."""
     uv_run(session, "ruff", "check", ".")
     uv_run(session, "ruff", "format", "--check", ".")
     uv_run(session, "lint-imports")
+    # `copier update` exits 0 when it leaves conflicts: CI must catch them in any file.
+    markers = ["-e", "^<<<<<<< before updating", "-e", "^>>>>>>> after updating"]
+    found = subprocess.run(["git", "grep", "-n", *markers], capture_output=True, text=True)
+    if found.returncode == 0:
+        session.error(f"copier update left conflicts; resolve them, then commit:\n{found.stdout}")
 
 
 @nox.session

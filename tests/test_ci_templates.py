@@ -1,0 +1,367 @@
+"""CI templates: rendered workflows pass their schemas and zizmor, call real nox sessions,
+and the sessions they call (report, template-update) work in a real generated project."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import yaml
+
+from support import KIT_ROOT, choice_values, git, kit_config, questions, render, run
+
+BIN = Path(sys.executable).parent
+CI_TEMPLATES = KIT_ROOT / "ci-templates"
+GITHUB_FILES = [".github/workflows/ci.yml", ".github/workflows/pipeline.yml"]
+GITHUB_FILES += [".github/workflows/template-update.yml", ".github/dependabot.yml"]
+GITLAB_FILES = [".gitlab-ci.yml", ".gitlab/post_report_note.py"]
+# What CI must run: every check of `uv run nox`, and the sessions behind the PR report
+# and the template update.
+CI_SESSIONS = {"lint", "typecheck", "tests", "docs", "setup", "report", "template-update"}
+
+
+@pytest.fixture(scope="module")
+def projects(
+    kit: Path, default_project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Path]:
+    """One render per provider: GitHub is the default; GitLab with the oldest Python."""
+    root = tmp_path_factory.mktemp("ci")
+    return {
+        "github": default_project,
+        "gitlab": render(kit, root / "gitlab", {"ci_provider": "gitlab", "python_version": "3.10"}),
+        "none": render(kit, root / "none", {"ci_provider": "none"}),
+    }
+
+
+def tool(name: str, *args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run a command-line tool installed in the kit's test environment."""
+    return subprocess.run(
+        [str(BIN / name), *map(str, args)], capture_output=True, text=True, cwd=cwd, check=False
+    )
+
+
+def test_each_provider_renders_only_its_own_ci_files(projects: dict[str, Path]) -> None:
+    for provider, expected in (("github", GITHUB_FILES), ("gitlab", GITLAB_FILES)):
+        project = projects[provider]
+        assert all((project / name).is_file() for name in expected), provider
+        others = GITLAB_FILES if provider == "github" else GITHUB_FILES
+        assert not any((project / name).exists() for name in others), provider
+    assert not (projects["none"] / ".github").exists()
+    assert not (projects["none"] / ".gitlab-ci.yml").exists()
+    assert not (projects["none"] / ".gitlab").exists()
+
+
+def test_github_workflows_and_dependabot_match_their_schemas(projects: dict[str, Path]) -> None:
+    github = projects["github"] / ".github"
+    workflows = sorted((github / "workflows").glob("*.yml"))
+    assert len(workflows) == 3
+    for schema, files in (
+        ("vendor.github-workflows", workflows),
+        ("vendor.dependabot", [github / "dependabot.yml"]),
+    ):
+        checked = tool("check-jsonschema", "--builtin-schema", schema, *files)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_gitlab_ci_matches_its_schema(projects: dict[str, Path]) -> None:
+    checked = tool(
+        "check-jsonschema",
+        *("--builtin-schema", "vendor.gitlab-ci", "--data-transform", "gitlab-ci"),
+        *("--regex-variant", "nonunicode", projects["gitlab"] / ".gitlab-ci.yml"),
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_zizmor_finds_nothing_in_the_github_workflows(projects: dict[str, Path]) -> None:
+    audited = tool("zizmor", "--offline", "--no-progress", projects["github"] / ".github")
+    assert audited.returncode == 0, audited.stdout + audited.stderr
+    assert "No findings to report" in audited.stdout
+    for name in GITHUB_FILES:  # every file was audited, dependabot.yml included
+        assert f"completed {projects['github'] / name}" in audited.stderr, name
+
+
+def nox_sessions(noxfile: Path) -> set[str]:
+    """The sessions a noxfile defines: `@nox.session` functions, under their `name=`."""
+    sessions = set()
+    for node in ast.parse(noxfile.read_text(encoding="utf-8")).body:
+        for decorator in getattr(node, "decorator_list", []):
+            call = decorator if isinstance(decorator, ast.Call) else None
+            if ast.unparse(call.func if call else decorator) == "nox.session":
+                named = [k.value for k in (call.keywords if call else []) if k.arg == "name"]
+                sessions.add(ast.literal_eval(named[0]) if named else node.name)
+    return sessions
+
+
+def sessions_called(text: str) -> set[str]:
+    """Every session named after `nox -s` / `--session(s)` in CI files, up to an option."""
+    called = set()
+    for match in re.finditer(r"\bnox\s+(?:-s|--sessions?)\s+([^\n]*)", text):
+        for token in match.group(1).split():
+            if not re.fullmatch(r"[\w-]+", token) or token.startswith("-"):
+                break
+            called.add(token)
+    return called
+
+
+@pytest.mark.parametrize("provider", ["github", "gitlab"])
+def test_ci_calls_only_sessions_the_noxfile_defines(
+    projects: dict[str, Path], provider: str
+) -> None:
+    project = projects[provider]
+    files = GITHUB_FILES if provider == "github" else GITLAB_FILES
+    called = set().union(*(sessions_called((project / f).read_text("utf-8")) for f in files))
+    assert called == CI_SESSIONS
+    assert called <= nox_sessions(project / "noxfile.py")
+
+
+def test_test_matrix_is_python_version_and_every_newer_choice(projects: dict[str, Path]) -> None:
+    workflow = yaml.safe_load((projects["github"] / ".github/workflows/ci.yml").read_text())
+    assert workflow["jobs"]["tests"]["strategy"]["matrix"]["python"] == ["3.11", "3.12", "3.13"]
+    gitlab = yaml.safe_load((projects["gitlab"] / ".gitlab-ci.yml").read_text())
+    assert gitlab["tests"]["parallel"]["matrix"] == [{"PYTHON": ["3.10", "3.11", "3.12", "3.13"]}]
+    assert gitlab[".uv"]["image"].endswith("-python3.10-bookworm")
+
+
+def test_ci_python_list_is_the_python_version_choices() -> None:
+    source = (CI_TEMPLATES / "python_versions.jinja").read_text(encoding="utf-8")
+    listed = re.search(r"set supported = (\[[^\]]*\])", source)
+    assert listed, "ci-templates/python_versions.jinja: no `set supported = [...]`"
+    assert json.loads(listed.group(1)) == choice_values(questions()["python_version"])
+
+
+def test_ci_templates_are_valid_yaml_on_their_own() -> None:
+    sources = sorted(CI_TEMPLATES.rglob("*.yml"))
+    assert len(sources) == 5
+    for source in sources:
+        assert yaml.safe_load(source.read_text(encoding="utf-8")), source
+
+
+USES = re.compile(r"uses:\s*(?P<action>[\w.-]+/[\w./-]+)@(?P<ref>\S+)(?:\s+#\s*(?P<version>\S+))?")
+
+
+def test_every_action_is_pinned_to_one_sha_with_its_version_everywhere() -> None:
+    files = [*(KIT_ROOT / ".github/workflows").glob("*.yml"), *CI_TEMPLATES.rglob("*.yml")]
+    pins: dict[str, set[tuple[str, str | None]]] = {}
+    for path in files:
+        for use in USES.finditer(path.read_text(encoding="utf-8")):
+            assert re.fullmatch(r"[0-9a-f]{40}", use["ref"]), f"{path}: {use[0]}: not a full SHA"
+            assert use["version"], f"{path}: {use[0]}: say the version in a comment"
+            pins.setdefault(use["action"], set()).add((use["ref"], use["version"]))
+    assert len(pins) >= 5
+    for action, refs in pins.items():
+        assert len(refs) == 1, f"{action} is pinned differently across files: {sorted(refs)}"
+
+
+def test_template_update_copier_floor_is_the_kits_min_copier_version() -> None:
+    noxfile = (KIT_ROOT / "template/noxfile.py").read_text(encoding="utf-8")
+    assert f'COPIER = "copier>={kit_config()["_min_copier_version"]}"' in noxfile
+
+
+def test_gitlab_note_script_passes_the_projects_ruff_rules(projects: dict[str, Path]) -> None:
+    project = projects["gitlab"]
+    config = ("--config", project / "ruff.toml")
+    for command in (("check", "--no-cache"), ("format", "--check", "--no-cache")):
+        checked = tool("ruff", *command, *config, project / ".gitlab", cwd=project)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+class FakeGitLab(BaseHTTPRequestHandler):
+    """The merge-request notes API, in memory; 100 notes per page, like GitLab's maximum."""
+
+    notes: list[dict[str, Any]]
+    tokens: list[str]
+
+    def _reply(self, payload: object, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(200)
+        for name, value in {"Content-Type": "application/json", **(headers or {})}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _body(self) -> str:
+        self.tokens.append(self.headers["PRIVATE-TOKEN"])
+        return json.loads(self.rfile.read(int(self.headers["Content-Length"])))["body"]
+
+    def do_GET(self) -> None:
+        self.tokens.append(self.headers["PRIVATE-TOKEN"])
+        query = parse_qs(urlparse(self.path).query)
+        page, size = int(query["page"][0]), int(query["per_page"][0])
+        more = page * size < len(self.notes)
+        headers = {"X-Next-Page": str(page + 1) if more else ""}
+        self._reply(self.notes[(page - 1) * size : page * size], headers)
+
+    def do_POST(self) -> None:
+        self.notes.append({"id": len(self.notes) + 1, "body": self._body()})
+        self._reply(self.notes[-1])
+
+    def do_PUT(self) -> None:
+        note = next(n for n in self.notes if self.path.endswith(f"/notes/{n['id']}"))
+        note["body"] = self._body()
+        self._reply(note)
+
+    def log_message(self, *args: object) -> None:  # keep the test output quiet
+        pass
+
+
+@pytest.fixture
+def gitlab_api() -> Iterator[tuple[str, type[FakeGitLab]]]:
+    """A fake GitLab on loopback with 120 unrelated notes, so the search spans two pages."""
+    handler = type("Handler", (FakeGitLab,), {"tokens": []})
+    handler.notes = [{"id": i, "body": f"review comment {i}"} for i in range(1, 121)]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/api/v4", handler
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def post_note(project: Path, workdir: Path, api: str, token: str) -> str:
+    """Run the rendered note script as GitLab CI would, in workdir; return its output."""
+    env = {
+        **os.environ,
+        "CI_API_V4_URL": api,
+        "CI_PROJECT_ID": "7",
+        "CI_MERGE_REQUEST_IID": "3",
+        "REPORT_NOTE_TOKEN": token,
+    }
+    script = project / ".gitlab/post_report_note.py"
+    done = subprocess.run(
+        [sys.executable, str(script)], cwd=workdir, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def test_gitlab_report_note_is_posted_once_then_updated(
+    projects: dict[str, Path], gitlab_api: tuple[str, type[FakeGitLab]], tmp_path: Path
+) -> None:
+    api, handler = gitlab_api
+    report = tmp_path / "reports/metrics-diff.md"
+    report.parent.mkdir()
+    report.write_text("first report\n", encoding="utf-8")
+    assert "Posted" in post_note(projects["gitlab"], tmp_path, api, "secret")
+    report.write_text("second report\n", encoding="utf-8")
+    assert "Updated" in post_note(projects["gitlab"], tmp_path, api, "secret")
+
+    reports = [note for note in handler.notes if note["body"].startswith("<!-- metrics-report")]
+    assert [note["body"] for note in reports] == ["<!-- metrics-report -->\nsecond report\n"]
+    assert len(handler.notes) == 121
+    assert set(handler.tokens) == {"secret"}
+
+
+def test_gitlab_report_note_without_a_token_says_so_and_calls_nothing(
+    projects: dict[str, Path], gitlab_api: tuple[str, type[FakeGitLab]], tmp_path: Path
+) -> None:
+    api, handler = gitlab_api
+    output = post_note(projects["gitlab"], tmp_path, api, "")
+    assert "REPORT_NOTE_TOKEN is not set" in output
+    assert handler.tokens == []
+
+
+# The slow part: the sessions CI calls, in a real generated project with real git history.
+
+
+def uv_run(project: Path, *command: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run a command in the project's locked environment."""
+    return run(project, "uv", "run", "--frozen", *command, check=check)
+
+
+@pytest.fixture(scope="module")
+def regressed(generated_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A clone set up as CI sets it up, with one more commit: a param that hurts accuracy."""
+    clone = tmp_path_factory.mktemp("report") / "project"
+    git(generated_project.parent, "clone", "--quiet", str(generated_project), str(clone))
+    with pytest.MonkeyPatch.context() as patch:
+        # CI's remote: the project's own cache has the layout of a DVC remote.
+        patch.setenv("DVC_REMOTE_URL", str(generated_project / ".dvc/cache"))
+        uv_run(clone, "nox", "-s", "setup")
+    git(clone, "switch", "--quiet", "-c", "shallow-trees")
+    params = clone / "params.yaml"
+    params.write_text(params.read_text().replace("max_depth: 8", "max_depth: 1"))
+    uv_run(clone, "dvc", "repro")
+    git(clone, "add", "--all")
+    git(clone, "commit", "--quiet", "--no-verify", "-m", "Shallower trees")
+    return clone
+
+
+def base_branch(clone: Path) -> str:
+    """The branch the clone started from (main or master, as the user's git makes it)."""
+    return git(clone, "rev-parse", "--abbrev-ref", "origin/HEAD").strip().removeprefix("origin/")
+
+
+@pytest.mark.slow
+def test_report_fails_on_a_regression_beyond_tolerance(regressed: Path) -> None:
+    base = base_branch(regressed)
+    result = uv_run(regressed, "nox", "-s", "report", "--", base, check=False)
+
+    assert result.returncode != 0
+    markdown = (regressed / "reports/metrics-diff.md").read_text(encoding="utf-8")
+    assert markdown.startswith(f"## Metrics and params against `{base}`")
+    assert "**Fail**" in markdown
+    assert "`accuracy` (reports/metrics/metrics.json) dropped from" in markdown
+    assert re.search(r"\| reports/metrics/metrics\.json \| accuracy +\| [\d.]+ +\|", markdown)
+    assert re.search(r"\| params\.yaml +\| train\.max_depth \| 8 +\| 1 +\|", markdown)
+    assert markdown.strip() in result.stdout
+
+
+@pytest.mark.slow
+def test_report_passes_a_change_within_tolerance(regressed: Path, tmp_path: Path) -> None:
+    base = f"origin/{base_branch(regressed)}"  # as CI passes it
+    loose = tmp_path / "loose.yaml"
+    metrics = ("accuracy", "balanced_accuracy", "f1_macro", "roc_auc_ovr")
+    loose.write_text("".join(f"{name}: {{max_drop: 0.5}}\n" for name in metrics))
+    output = tmp_path / "report.md"
+
+    uv_run(
+        regressed, "nox", "-s", "report", "--", base, f"--tolerances={loose}", f"--output={output}"
+    )
+
+    markdown = output.read_text(encoding="utf-8")
+    assert markdown.startswith(f"## Metrics and params against `{base}`")
+    assert "**Pass**: no metric got worse than its tolerance (4 gated" in markdown
+    assert re.search(r"\| params\.yaml +\| train\.max_depth \| 8 +\| 1 +\|", markdown)
+
+
+@pytest.mark.slow
+def test_template_update_takes_the_newer_kit_and_lists_conflicts(
+    kit: Path, generated_project: Path, tmp_path: Path
+) -> None:
+    newer = tmp_path / "kit-newer"
+    git(tmp_path, "clone", "--quiet", str(kit), str(newer))
+    kit_readme = newer / "template/README.md.jinja"
+    kit_readme.write_text(kit_readme.read_text().replace("## The three commands", "## Commands"))
+    git(newer, "commit", "--quiet", "-am", "README: shorter heading")
+    git(newer, "tag", "999.0.1")
+    project = tmp_path / "project"
+    git(tmp_path, "clone", "--quiet", str(generated_project), str(project))
+    for name in (".copier-answers.yml", ".pre-commit-config.yaml"):  # as if made from `newer`
+        path = project / name
+        path.write_text(path.read_text().replace(str(kit), str(newer)))
+    readme = project / "README.md"
+    readme.write_text(readme.read_text().replace("## The three commands", "## Daily commands"))
+    git(project, "commit", "--quiet", "--no-verify", "-am", "Our README heading")
+    body = tmp_path / "body.md"
+
+    uv_run(project, "nox", "-s", "template-update", "--", str(body))
+
+    summary = body.read_text(encoding="utf-8")
+    assert "from copier-mlops 999.0.0 to 999.0.1" in summary
+    assert "**1 file(s) with conflicts.**" in summary
+    assert "- `README.md`" in summary
+    status = git(project, "status", "--porcelain").splitlines()
+    assert [line for line in status if "U" in line[:2]] == ["UU README.md"]
+    assert "_commit: 999.0.1" in (project / ".copier-answers.yml").read_text()
