@@ -64,7 +64,7 @@ def first_run(project_name: str, version: str, author_name: str, author_email: s
     # DVC and the git hooks work on the project's repository, not the enclosing one.
     if not toplevel or Path(toplevel).resolve() != Path.cwd().resolve():
         say("1/5 git init")
-        run("git", "init", "--quiet")
+        run("git", "init", "--quiet", "--initial-branch=main")  # the branch CI files name
     identity = git_identity(author_name, author_email)
     say("2/5 creating the environment with uv (first run downloads packages)")
     run("uv", "sync", "--quiet")

@@ -29,12 +29,15 @@ app = typer.Typer(add_completion=False)
 
 def git_revision() -> str:
     """The commit the workspace is at, marked `-dirty` when it has uncommitted changes."""
-    described = subprocess.run(
-        ["git", "describe", "--always", "--dirty", "--exclude=*"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    try:
+        described = subprocess.run(
+            ["git", "describe", "--always", "--dirty", "--exclude=*"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError:  # no git on this machine (a slim CI image): provenance says so
+        return "unknown"
     return described.stdout.strip() or "unknown"
 
 
