@@ -140,6 +140,6 @@ def demo(session: nox.Session) -> None:
         str(target),
         "nox",
         external=True,
-        env={"VIRTUAL_ENV": None, "UV_PROJECT_ENVIRONMENT": None},
+        env={"VIRTUAL_ENV": None, "UV_PROJECT_ENVIRONMENT": None, "UV_PYTHON": None},
     )
     session.log(f"Demo project ready and green: {target}")

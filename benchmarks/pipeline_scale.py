@@ -117,7 +117,9 @@ def main() -> None:
         quiet=True,
         settings=Settings(),
     )
-    env = {**os.environ, "VIRTUAL_ENV": ""}
+    # The project's own .venv, not the one nox or an activated venv points uv at.
+    foreign = ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "UV_PYTHON")
+    env = {key: value for key, value in os.environ.items() if key not in foreign}
     subprocess.run(["uv", "sync", "--quiet"], cwd=project, check=True, env=env)
     # The baseline's libraries, in the same environment, so both run the same interpreter.
     subprocess.run(

@@ -27,8 +27,16 @@ def hermetic_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[N
         patch.setenv("GIT_CONFIG_NOSYSTEM", "1")
         patch.setenv("COPIER_SETTINGS_PATH", str(settings))
         patch.setenv("DVC_NO_ANALYTICS", "1")
-        # The generated project's `uv run` must use its own environment, not the suite's.
-        for variable in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "VIRTUAL_ENV"):
+        # The generated project's `uv run` must use its own environment, not the suite's:
+        # nox points uv at the session's venv with these, and uv would install there.
+        for variable in (
+            "GIT_DIR",
+            "GIT_WORK_TREE",
+            "GIT_INDEX_FILE",
+            "VIRTUAL_ENV",
+            "UV_PROJECT_ENVIRONMENT",
+            "UV_PYTHON",
+        ):
             patch.delenv(variable, raising=False)
         yield
 

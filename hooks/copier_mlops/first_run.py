@@ -12,6 +12,7 @@ says what failed and how to resume, and leaves every file in place.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -31,9 +32,15 @@ def say(message: str) -> None:
     print(f"[copier-mlops] {message}", flush=True)
 
 
+# Variables that point uv at another environment (an activated venv, a nox session's):
+# the new project must get its own `.venv`.
+FOREIGN_ENVIRONMENT = ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "UV_PYTHON")
+
+
 def run(*command: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     """Run a command in the project; raise StepFailed with its output when it fails."""
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    env = {k: v for k, v in os.environ.items() if k not in FOREIGN_ENVIRONMENT}
+    result = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if check and result.returncode != 0:
         output = (result.stdout + result.stderr).strip()
         raise StepFailed(f"`{' '.join(command)}` exited {result.returncode}:\n{output}")
