@@ -22,11 +22,10 @@ nox.options.sessions = ["lint", "tests"]
 
 
 def _sync(session: nox.Session, *groups: str) -> None:
-    """Install the locked dependency groups (and the hooks package) into the session's venv."""
+    """Install the pinned dependency groups (and the hooks package) into the session's venv."""
     session.run_install(
         "uv",
         "sync",
-        "--locked",
         "--no-default-groups",
         *(f"--group={g}" for g in groups),
         env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
