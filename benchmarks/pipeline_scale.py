@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 from copier import Settings, run_copy
+from copier_mlops.first_run import FOREIGN_ENVIRONMENT
 
 KIT = Path(__file__).resolve().parents[1]
 PACKAGE = "my_ml_project"
@@ -118,8 +119,7 @@ def main() -> None:
         settings=Settings(),
     )
     # The project's own .venv, not the one nox or an activated venv points uv at.
-    foreign = ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "UV_PYTHON")
-    env = {key: value for key, value in os.environ.items() if key not in foreign}
+    env = {key: value for key, value in os.environ.items() if key not in FOREIGN_ENVIRONMENT}
     subprocess.run(["uv", "sync", "--quiet"], cwd=project, check=True, env=env)
     # The baseline's libraries, in the same environment, so both run the same interpreter.
     subprocess.run(

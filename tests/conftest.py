@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from copier_mlops.first_run import FOREIGN_ENVIRONMENT
 
 from support import render, snapshot_kit
 
@@ -28,15 +29,8 @@ def hermetic_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[N
         patch.setenv("COPIER_SETTINGS_PATH", str(settings))
         patch.setenv("DVC_NO_ANALYTICS", "1")
         # The generated project's `uv run` must use its own environment, not the suite's:
-        # nox points uv at the session's venv with these, and uv would install there.
-        for variable in (
-            "GIT_DIR",
-            "GIT_WORK_TREE",
-            "GIT_INDEX_FILE",
-            "VIRTUAL_ENV",
-            "UV_PROJECT_ENVIRONMENT",
-            "UV_PYTHON",
-        ):
+        # nox points uv at the session's venv, and uv would install there.
+        for variable in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", *FOREIGN_ENVIRONMENT):
             patch.delenv(variable, raising=False)
         yield
 
