@@ -1,7 +1,8 @@
 """mkdocs hook: fill the model card with the latest metrics and figures from the pipeline.
 
-The figures live in reports/figures (written by `dvc repro`), outside docs/, so this hook
-adds them to the site; before the first run the card says how to produce them.
+The figures live in the evaluate stage's results folder (written by `dvc repro`), outside
+docs/, so this hook adds them to the site; before the first run the card says how to
+produce them. Paths come from dvc.yaml's `vars`, where the pipeline names them once.
 """
 
 from __future__ import annotations
@@ -10,21 +11,31 @@ import json
 from pathlib import Path
 from typing import Any
 
+import yaml
 from mkdocs.structure.files import File, Files
 
-METRICS = Path("reports/metrics/metrics.json")
-METADATA = Path("models/metadata.json")
-FIGURES = Path("reports/figures")
 PLACEHOLDER = "<!-- model-card -->"
+
+
+def _paths() -> dict[str, Path]:
+    """The pipeline's output paths, as dvc.yaml's `vars` name them."""
+    pipeline = yaml.safe_load(Path("dvc.yaml").read_text(encoding="utf-8"))
+    named = {
+        name: Path(value) for entry in pipeline["vars"] for name, value in entry["paths"].items()
+    }
+    return {
+        "metrics": named["evaluation"] / "metrics.json",
+        "figures": named["evaluation"] / "plots" / "images",
+        "metadata": named["metadata"],
+    }
 
 
 def on_files(files: Files, config: Any) -> Files:
     """Publish the pipeline's PNG figures under figures/ in the site."""
-    if FIGURES.is_dir():
-        for figure in sorted(FIGURES.glob("*.png")):
-            files.append(
-                File.generated(config, f"figures/{figure.name}", abs_src_path=str(figure.resolve()))
-            )
+    for figure in sorted(_paths()["figures"].glob("*.png")):
+        files.append(
+            File.generated(config, f"figures/{figure.name}", abs_src_path=str(figure.resolve()))
+        )
     return files
 
 
@@ -32,20 +43,21 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str
     """Replace the placeholder on the model card page with metrics, provenance and figures."""
     if PLACEHOLDER not in markdown:
         return markdown
-    return markdown.replace(PLACEHOLDER, _card())
+    return markdown.replace(PLACEHOLDER, _card(_paths()))
 
 
-def _card() -> str:
-    if not METRICS.is_file():
+def _card(paths: dict[str, Path]) -> str:
+    if not paths["metrics"].is_file():
         return "No metrics yet: run `uv run dvc repro`, then rebuild the docs."
-    metrics = json.loads(METRICS.read_text(encoding="utf-8"))
+    metrics = json.loads(paths["metrics"].read_text(encoding="utf-8"))
     rows = [f"| {name} | {value} |" for name, value in metrics.items()]
     lines = ["## Metrics (test split)", "", "| metric | value |", "| --- | --- |", *rows, ""]
-    if METADATA.is_file():
-        metadata = json.loads(METADATA.read_text(encoding="utf-8"))
+    if paths["metadata"].is_file():
+        metadata = json.loads(paths["metadata"].read_text(encoding="utf-8"))
         lines += [
             "## Provenance",
             "",
+            f"- task: {metadata['params']['data']['task']}",
             f"- git revision: `{metadata['git_revision']}`",
             f"- created: {metadata['created_at']}",
             "- libraries: " + ", ".join(f"{k} {v}" for k, v in metadata["libraries"].items()),
@@ -53,6 +65,7 @@ def _card() -> str:
         ]
     lines += ["## Figures", ""]
     lines += [
-        f"![{f.stem.replace('_', ' ')}](figures/{f.name})" for f in sorted(FIGURES.glob("*.png"))
+        f"![{f.stem.replace('_', ' ')}](figures/{f.name})"
+        for f in sorted(paths["figures"].glob("*.png"))
     ]
     return "\n".join(lines)

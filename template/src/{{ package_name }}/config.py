@@ -1,22 +1,33 @@
-"""Pipeline parameters (params.yaml) as frozen, strict models, and the pipeline's paths."""
+"""Pipeline parameters (params.yaml) as frozen, strict models.
+
+Paths are not here: dvc.yaml names each stage's inputs and outputs once and passes them
+to the stage's command, and params.yaml's `data.raw` names the raw data.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 
 from .errors import PipelineError
 
 PARAMS_FILE = Path("params.yaml")
+Task = Literal["classification", "regression"]
 
 
 class _Params(BaseModel):
     # A typo in params.yaml must be an error, not a silently ignored key.
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class DataParams(_Params):
+    """Where the raw data is, and what to learn from it."""
+
+    raw: str = Field(min_length=1)
+    task: Task
 
 
 class PrepareParams(_Params):
@@ -29,11 +40,11 @@ class PrepareParams(_Params):
 
 
 class FeaturizeParams(_Params):
-    """Which columns the model sees, and which derived features to add."""
+    """Which of the schema's features the model sees, and which ratios to derive."""
 
-    numeric: tuple[str, ...] = Field(min_length=1, strict=False)
-    categorical: tuple[str, ...] = Field(strict=False)
-    add_ratios: bool
+    exclude: tuple[str, ...] = Field(strict=False)
+    # YAML has lists, not tuples: `name: [numerator, denominator]`.
+    ratios: dict[str, Annotated[tuple[str, str], Strict(False)]]
 
 
 class TrainParams(_Params):
@@ -54,6 +65,7 @@ class EvaluateParams(_Params):
 class Params(_Params):
     """Every knob of the pipeline, grouped by stage like params.yaml."""
 
+    data: DataParams
     prepare: PrepareParams
     featurize: FeaturizeParams
     train: TrainParams
@@ -91,22 +103,6 @@ def load_params(path: Path = PARAMS_FILE) -> Params:
     except yaml.YAMLError as error:
         raise ParamsError(f"{path} is not valid YAML: {error}") from None
     return parse_params(raw, str(path))
-
-
-@dataclass(frozen=True)
-class Paths:
-    """Where each stage reads and writes, relative to the project root (see dvc.yaml)."""
-
-    raw: Path = Path("data/raw/penguins.csv")
-    prepared: Path = Path("data/prepared")
-    features: Path = Path("data/features")
-    model: Path = Path("models/model.skops")
-    model_metadata: Path = Path("models/metadata.json")
-    metrics: Path = Path("reports/metrics")
-    figures: Path = Path("reports/figures")
-
-
-PATHS = Paths()
 
 
 if __name__ == "__main__":

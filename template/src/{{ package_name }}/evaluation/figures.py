@@ -1,4 +1,4 @@
-"""PNG figures for people: confusion matrix, per-class ROC curves, feature importance.
+"""PNG figures for people: per task, how the predictions compare with the truth.
 
 Figures are built with matplotlib's object API (no pyplot), so no display is needed.
 """
@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from matplotlib.figure import Figure
-from sklearn.metrics import ConfusionMatrixDisplay, RocCurveDisplay
+from sklearn.metrics import ConfusionMatrixDisplay, PredictionErrorDisplay, RocCurveDisplay
 
 
-def confusion_matrix_figure(truth: Sequence[str], predicted: Sequence[str]) -> Figure:
+def confusion_matrix_figure(truth: Sequence[Any], predicted: Sequence[Any]) -> Figure:
     """Counts of each true class (rows) against each predicted class (columns)."""
     figure = Figure(figsize=(5, 4), layout="constrained")
     axes = figure.add_subplot()
@@ -21,14 +21,39 @@ def confusion_matrix_figure(truth: Sequence[str], predicted: Sequence[str]) -> F
     return figure
 
 
-def roc_curves_figure(truth: Sequence[str], probabilities: Any, classes: Sequence[str]) -> Figure:
-    """One ROC curve per class, one-vs-rest."""
+def roc_curves_figure(truth: Sequence[Any], probabilities: Any, classes: Sequence[Any]) -> Figure:
+    """One ROC curve per class, one-vs-rest; classes absent from the truth are left out."""
     figure = Figure(figsize=(5, 4), layout="constrained")
     axes = figure.add_subplot()
     for index, label in enumerate(classes):
         positives = [value == label for value in truth]
-        RocCurveDisplay.from_predictions(positives, probabilities[:, index], name=label, ax=axes)
+        if any(positives) and not all(positives):
+            RocCurveDisplay.from_predictions(
+                positives, probabilities[:, index], name=str(label), ax=axes
+            )
     axes.set_title("ROC curves, one class vs the rest (test split)")
+    return figure
+
+
+def predicted_vs_actual_figure(truth: Sequence[float], predicted: Sequence[float]) -> Figure:
+    """Each prediction against its true value; perfect predictions lie on the diagonal."""
+    figure = Figure(figsize=(5, 4), layout="constrained")
+    axes = figure.add_subplot()
+    PredictionErrorDisplay.from_predictions(
+        truth, predicted, kind="actual_vs_predicted", ax=axes, random_state=0
+    )
+    axes.set_title("Predicted against actual (test split)")
+    return figure
+
+
+def residuals_figure(truth: Sequence[float], predicted: Sequence[float]) -> Figure:
+    """Each residual (actual - predicted) against the prediction; no pattern is good."""
+    figure = Figure(figsize=(5, 4), layout="constrained")
+    axes = figure.add_subplot()
+    PredictionErrorDisplay.from_predictions(
+        truth, predicted, kind="residual_vs_predicted", ax=axes, random_state=0
+    )
+    axes.set_title("Residuals against predicted (test split)")
     return figure
 
 

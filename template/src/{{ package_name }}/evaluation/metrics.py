@@ -1,32 +1,53 @@
-"""Classification metrics, computed from labels and class probabilities."""
+"""Metrics for each task, computed from the truth and the model's predictions."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score, roc_auc_score
+from sklearn.metrics import (
+    accuracy_score,
+    balanced_accuracy_score,
+    f1_score,
+    mean_absolute_error,
+    r2_score,
+    roc_auc_score,
+    root_mean_squared_error,
+)
+
+DIGITS = 4  # metrics are rounded, so diffs show real changes, not float noise
 
 
 def classification_metrics(
-    truth: Sequence[str], predicted: Sequence[str], probabilities: Any, classes: Sequence[str]
+    truth: Sequence[Any], predicted: Sequence[Any], probabilities: Any, classes: Sequence[Any]
 ) -> dict[str, float]:
-    """Accuracy, balanced accuracy, macro F1 and one-vs-rest ROC AUC, rounded for diffs."""
+    """Accuracy, balanced accuracy, macro F1 and one-vs-rest ROC AUC."""
     scores = {
         "accuracy": accuracy_score(truth, predicted),
         "balanced_accuracy": balanced_accuracy_score(truth, predicted),
         "f1_macro": f1_score(truth, predicted, average="macro"),
     }
     if len(set(truth)) == len(classes) > 1:  # AUC needs every class present in truth
-        scores["roc_auc_ovr"] = roc_auc_score(
-            truth, probabilities, multi_class="ovr", labels=list(classes)
-        )
-    return {name: round(float(value), 4) for name, value in scores.items()}
+        if len(classes) == 2:  # binary: the positive class's probability
+            scores["roc_auc_ovr"] = roc_auc_score(truth, probabilities[:, 1])
+        else:
+            scores["roc_auc_ovr"] = roc_auc_score(
+                truth, probabilities, multi_class="ovr", labels=list(classes)
+            )
+    return {name: round(float(value), DIGITS) for name, value in scores.items()}
 
 
-def feature_importance(
-    names: Sequence[str], importances: Sequence[float], top: int
-) -> dict[str, float]:
+def regression_metrics(truth: Sequence[float], predicted: Sequence[float]) -> dict[str, float]:
+    """Root mean squared error, mean absolute error (the target's units) and R²."""
+    scores = {
+        "rmse": root_mean_squared_error(truth, predicted),
+        "mae": mean_absolute_error(truth, predicted),
+        "r2": r2_score(truth, predicted),
+    }
+    return {name: round(float(value), DIGITS) for name, value in scores.items()}
+
+
+def top_features(importances: Mapping[str, float], top: int) -> dict[str, float]:
     """The `top` most important features, most important first."""
-    ranked = sorted(zip(names, importances, strict=True), key=lambda pair: -pair[1])
-    return {name: round(float(value), 4) for name, value in ranked[:top]}
+    ranked = sorted(importances.items(), key=lambda pair: -pair[1])
+    return {name: round(float(value), DIGITS) for name, value in ranked[:top]}

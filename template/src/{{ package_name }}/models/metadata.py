@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -44,3 +45,17 @@ def model_metadata(
         "libraries": library_versions(),
         "metrics": metrics,
     }
+
+
+def git_revision() -> str:
+    """The commit the workspace is at, marked `-dirty` when it has uncommitted changes."""
+    try:
+        described = subprocess.run(
+            ["git", "describe", "--always", "--dirty", "--exclude=*"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError:  # no git on this machine (a slim CI image): provenance says so
+        return "unknown"
+    return described.stdout.strip() or "unknown"

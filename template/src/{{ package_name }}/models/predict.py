@@ -1,22 +1,57 @@
-"""Score rows with a fitted pipeline."""
+"""Score rows with a saved model: the one code path for batch files and, later, HTTP."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import narwhals as nw
 import polars as pl
-from sklearn.pipeline import Pipeline
 
-PREDICTION = "predicted_species"
+from ..data.validation import usable
+from ..errors import PipelineError
+from ..features.transforms import build_features
+from .persistence import SavedModel
+
+_POSITION = "_position"
 
 
-def predict(model: Pipeline, features: pl.DataFrame) -> pl.DataFrame:
-    """The predicted class of each row, and the probability of every class."""
-    probabilities: Any = model.predict_proba(features)
-    classes = [str(label) for label in model.classes_]
+def predict(model: SavedModel, features: pl.DataFrame) -> pl.DataFrame:
+    """The prediction for each row of model inputs; class probabilities for classification."""
+    predicted = pl.Series(model.prediction_column, model.pipeline.predict(features))
+    if model.task == "regression":
+        return predicted.cast(pl.Float64).to_frame()
+    probabilities: Any = model.pipeline.predict_proba(features)
     return pl.DataFrame(
-        {
-            PREDICTION: [classes[i] for i in probabilities.argmax(axis=1)],
-            **{f"probability_{label}": probabilities[:, i] for i, label in enumerate(classes)},
-        }
+        [
+            predicted,
+            *(
+                pl.Series(f"probability_{label}", probabilities[:, index], pl.Float64)
+                for index, label in enumerate(model.pipeline.classes_)
+            ),
+        ]
     )
+
+
+def score(model: SavedModel, rows: pl.DataFrame) -> pl.DataFrame:
+    """Predictions for raw rows, one per row, in order; null for a row with no usable feature.
+
+    `prepare` drops such rows from training for the same reason: nothing can be learned
+    from them, so nothing is predicted for them.
+    """
+    spec = model.features
+    features = build_features(nw.from_native(rows.lazy()), spec).to_native().collect()
+    features = features.with_row_index(_POSITION)
+    usable_rows = features.filter(usable(list(spec.numeric), list(spec.categorical)))
+    if usable_rows.is_empty():
+        raise PipelineError(
+            f"none of the {rows.height} row(s) has a value in any of the model's features "
+            f"({', '.join(spec.inputs)}): nothing to predict from"
+        )
+    predictions = predict(model, usable_rows.drop(_POSITION)).with_columns(usable_rows[_POSITION])
+    aligned: pl.DataFrame = (
+        features.select(_POSITION)
+        .join(predictions, on=_POSITION, how="left")
+        .sort(_POSITION)
+        .drop(_POSITION)
+    )
+    return aligned

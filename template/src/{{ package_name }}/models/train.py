@@ -1,51 +1,54 @@
-"""Build the scikit-learn pipeline from params and fit it."""
+"""Build the scikit-learn pipeline for the task from params, fit it, and read what it learned."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import RandomForestClassifier
+from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from ..config import TrainParams
+from ..config import Task, TrainParams
+from ..features.transforms import FeatureSpec
+
+ESTIMATOR = "forest"  # the pipeline step that holds the random forest
 
 
-def build_model(params: TrainParams, numeric: list[str], categorical: list[str]) -> Pipeline:
+def build_model(task: Task, params: TrainParams, features: FeatureSpec) -> Pipeline:
     """Impute and scale numbers, impute and one-hot encode categories, then a random forest."""
-    preprocess = ColumnTransformer(
+    numeric = Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())])
+    categorical = Pipeline(
         [
-            (
-                "numeric",
-                Pipeline(
-                    [("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())]
-                ),
-                numeric,
-            ),
-            (
-                "categorical",
-                Pipeline(
-                    [
-                        ("impute", SimpleImputer(strategy="most_frequent")),
-                        ("encode", OneHotEncoder(handle_unknown="ignore")),
-                    ]
-                ),
-                categorical,
-            ),
+            ("impute", SimpleImputer(strategy="most_frequent")),
+            ("encode", OneHotEncoder(handle_unknown="ignore")),
         ]
     )
-    forest = RandomForestClassifier(
+    preprocess = ColumnTransformer(
+        [
+            ("numeric", numeric, features.numeric_columns),
+            ("categorical", categorical, list(features.categorical)),
+        ]
+    )
+    forest_type = RandomForestClassifier if task == "classification" else RandomForestRegressor
+    forest = forest_type(
         n_estimators=params.n_estimators,
         max_depth=params.max_depth,
         min_samples_leaf=params.min_samples_leaf,
         random_state=params.seed,
         n_jobs=1,  # deterministic and polite on shared machines
     )
-    return Pipeline([("preprocess", preprocess), ("classify", forest)])
+    return Pipeline([("preprocess", preprocess), (ESTIMATOR, forest)])
 
 
 def fit(model: Pipeline, features: Any, target: Any) -> Pipeline:
     """Fit model on an in-memory frame (pandas or polars) and return it."""
     return model.fit(features, target)
+
+
+def feature_importances(model: Pipeline) -> dict[str, float]:
+    """Each encoded feature's mean decrease in impurity, as the fitted forest reports it."""
+    names = [str(name) for name in model.named_steps["preprocess"].get_feature_names_out()]
+    values = model.named_steps[ESTIMATOR].feature_importances_
+    return {name: float(value) for name, value in zip(names, values, strict=True)}

@@ -1,22 +1,22 @@
-"""Score a CSV or parquet file of penguin measurements with a saved model."""
+"""Score a table of new rows with a saved model: `predict MODEL SOURCE OUTPUT`.
+
+Needs only the model file and this package (no params.yaml, no checkout): the model
+carries the features it was trained with.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
 
-import narwhals as nw
 import polars as pl
 import typer
 
-from ..config import PARAMS_FILE, PATHS, load_params
-from ..data import io
-from ..data.prepare import ROW, RowValidator, check_columns, raise_for
-from ..data.schema import PenguinMeasurements
+from ..data import schema, storage
+from ..data.validation import ROW, RowValidator, check_columns, raise_for
 from ..errors import PipelineError
-from ..features.transforms import build_features
 from ..models.persistence import load_model
-from ..models.predict import predict as score
+from ..models.predict import score
 from ._stage import stage, step
 
 app = typer.Typer(add_completion=False)
@@ -25,30 +25,31 @@ app = typer.Typer(add_completion=False)
 @app.command()
 @stage
 def predict(
-    source: Annotated[Path, typer.Argument(help="CSV or parquet file of measurements")],
+    model_path: Annotated[Path, typer.Argument(help="The model to score with (.skops)")],
+    source: Annotated[Path, typer.Argument(help=f"Rows to score: {storage.FORMATS}")],
     output: Annotated[Path, typer.Argument(help="Where to write predictions (.csv or .parquet)")],
-    model_path: Annotated[Path, typer.Option("--model", help="skops model to score with")] = (
-        PATHS.model
-    ),
-    params_file: Path = PARAMS_FILE,
+    batch_rows: Annotated[int, typer.Option(min=1, help="Rows validated at a time")] = 100_000,
 ) -> None:
-    """Validate the rows against the schema, then write each row with its prediction."""
-    params = load_params(params_file)
-    raise_for(check_columns(io.header(source), PenguinMeasurements, strict=False), str(source))
-    validator = RowValidator(PenguinMeasurements)
-    rows = [
-        validator.validate(batch) for batch in io.iter_batches(source, params.prepare.batch_rows)
-    ]
+    """Validate the rows against the model's inputs, then write each row with its prediction.
+
+    A row with no value in any feature gets no prediction (prepare drops such rows too).
+    """
+    model = load_model(model_path)
+    needed = model.features.inputs
+    raise_for(check_columns(storage.header(source), needed, strict=False), str(source))
+    contract = schema.Features.to_schema()
+    validator = RowValidator(contract.select_columns([n for n in needed if n in contract.columns]))
+    rows = [validator.validate(batch) for batch in storage.iter_batches(source, batch_rows)]
     raise_for(validator.problems, str(source))
     if not validator.rows_seen:
         raise PipelineError(f"{source} has no rows to score")
-    model = load_model(model_path)
-    measurements = pl.concat(rows).drop(ROW)
-    features = build_features(nw.from_native(measurements.lazy()), params.featurize)
-    with step(f"Scoring {measurements.height} rows with {model_path}"):
-        predictions = score(model, features.to_native().collect())
-    io.write_table(pl.concat([measurements, predictions], how="horizontal"), output)
-    typer.echo(f"Wrote {output}", err=True)
+    inputs = pl.concat(rows).drop(ROW)
+    with step(f"Scoring {inputs.height} rows with {model_path}"):
+        predictions = score(model, inputs)
+    unscored = predictions[model.prediction_column].null_count()
+    storage.write_table(pl.concat([inputs, predictions], how="horizontal"), output)
+    skipped = f" ({unscored} row(s) with no feature value left unscored)" if unscored else ""
+    typer.echo(f"Wrote {output}{skipped}", err=True)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -17,15 +16,8 @@ import typer
 import yaml
 
 from ..errors import PipelineError
-from ..evaluation.regression import (
-    Regression,
-    Tolerance,
-    ToleranceError,
-    metric_changes,
-    parse_tolerances,
-    regressions,
-    unknown_metrics,
-)
+from ..evaluation.gate import Tolerance, ToleranceError, parse_tolerances
+from ..evaluation.report import gate, report_markdown, verdict
 from ._stage import stage
 
 TOLERANCES_FILE = Path("metric-tolerances.yaml")
@@ -61,37 +53,6 @@ def load_tolerances(path: Path) -> dict[str, Tolerance]:
     return parse_tolerances(raw, str(path))
 
 
-def table_or(markdown: str, empty: str) -> str:
-    """DVC's markdown table, or a sentence when it has no rows (header and rule only)."""
-    lines = markdown.strip().splitlines()
-    return "\n".join(lines) if len(lines) > 2 else empty
-
-
-def verdict(found: Sequence[Regression], gated: int, tolerances_file: Path) -> str:
-    """One line when every gated metric is within tolerance; otherwise each regression."""
-    if not found:
-        return (
-            f"**Pass**: no metric got worse than its tolerance "
-            f"({gated} gated by `{tolerances_file}`)."
-        )
-    lines = [f"**Fail**: {len(found)} metric(s) got worse than `{tolerances_file}` allows:", ""]
-    return "\n".join(lines + [f"- {regression}" for regression in found])
-
-
-def report_markdown(base: str, verdict_text: str, metrics_table: str, params_table: str) -> str:
-    """The report: the verdict, then the metrics and params that changed since `base`."""
-    return "\n\n".join(
-        [
-            f"## Metrics and params against `{base}`",
-            verdict_text,
-            "### Metrics",
-            table_or(metrics_table, "No metric changed."),
-            "### Params",
-            table_or(params_table, "No param changed."),
-        ]
-    )
-
-
 @app.command()
 @stage
 def report(
@@ -101,14 +62,8 @@ def report(
 ) -> None:
     """Write the metrics and params diff against BASE; exit 1 if a metric regressed."""
     tolerances = load_tolerances(tolerances_file)
-    changes = metric_changes(json.loads(dvc("metrics", "diff", base, "--all", "--json") or "{}"))
-    if unknown := unknown_metrics(changes, tolerances):
-        names = ", ".join(sorted({change.name for change in changes})) or "none"
-        raise ToleranceError(
-            f"{tolerances_file} names metrics that exist in neither revision: "
-            f"{', '.join(unknown)} (metrics: {names}); fix or remove them"
-        )
-    found = regressions(changes, tolerances)
+    diff = json.loads(dvc("metrics", "diff", base, "--all", "--json") or "{}")
+    found = gate(diff, tolerances, tolerances_file)
     markdown = report_markdown(
         base,
         verdict(found, len(tolerances), tolerances_file),

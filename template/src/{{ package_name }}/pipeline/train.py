@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from ..config import PARAMS_FILE, PATHS, load_params
-from ..data import io
-from ..data.prepare import SPLIT
-from ..data.schema import TARGET
-from ..features.transforms import numeric_columns
-from ..models.persistence import save_model
+from ..config import PARAMS_FILE, load_params
+from ..data import storage
+from ..data.contract import load_contract
+from ..data.split import SPLIT
+from ..features.transforms import feature_spec
+from ..models.persistence import SavedModel, save_model
 from ..models.train import build_model, fit
 from ._stage import stage, step
 
@@ -21,16 +22,19 @@ app = typer.Typer(add_completion=False)
 @app.command()
 @stage
 def train(
-    features: Path = PATHS.features, model_path: Path = PATHS.model, params_file: Path = PARAMS_FILE
+    features: Annotated[Path, typer.Argument(help="Folder of features")],
+    model_path: Annotated[Path, typer.Argument(help="Where to save the model (.skops)")],
+    params_file: Path = PARAMS_FILE,
 ) -> None:
     """Fit the pipeline from params.yaml on the train split."""
     params = load_params(params_file)
-    rows = io.read_partition(features, SPLIT, "train").collect()
-    numeric, categorical = numeric_columns(params.featurize), list(params.featurize.categorical)
-    model = build_model(params.train, numeric, categorical)
-    with step(f"Training on {rows.height} rows"):
-        fit(model, rows.select(*numeric, *categorical), rows[TARGET].to_numpy())
-    save_model(model, model_path)
+    contract = load_contract(params.data.task)
+    spec = feature_spec(contract, params.featurize)
+    rows = storage.read_partition(features, SPLIT, "train").collect()
+    pipeline = build_model(contract.task, params.train, spec)
+    with step(f"Training a {contract.task} model on {rows.height} rows"):
+        fit(pipeline, rows.select(spec.columns), rows[contract.target].to_numpy())
+    save_model(SavedModel(pipeline, contract.task, contract.target, spec), model_path)
     typer.echo(f"Saved {model_path}", err=True)
 
 

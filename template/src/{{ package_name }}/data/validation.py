@@ -1,4 +1,4 @@
-"""Preparation: validate raw rows against the schema, clean them, split them reproducibly."""
+"""Validation: raw rows against the data contract, with the line and column of each problem."""
 
 from __future__ import annotations
 
@@ -9,15 +9,8 @@ import pandera.polars as pa
 import polars as pl
 
 from ..errors import PipelineError
-from .schema import column_names
 
-SPLIT = "split"
 ROW = "_row"  # a row's position in its file, from 0: the stable key of the split
-# Knuth's multiplicative hash spreads consecutive row numbers evenly over [0, 2**32).
-_GOLDEN = 2_654_435_761
-_RANGE = 2**32
-# Spreads seeds far apart, so neighbouring seeds give unrelated splits.
-_SEED_SPREAD = 2_246_822_519
 EXAMPLES_PER_PROBLEM = 3
 
 
@@ -45,9 +38,8 @@ class DataValidationError(PipelineError):
     """Raw data broke the schema: the message names each column, rule and example rows."""
 
 
-def check_columns(found: list[str], schema: type[pa.DataFrameModel], strict: bool) -> list[Problem]:
-    """Missing (and, for a strict schema, unexpected) columns, before any row is read."""
-    expected = column_names(schema)
+def check_columns(found: list[str], expected: list[str], strict: bool) -> list[Problem]:
+    """Missing (and, when strict, unexpected) columns, before any row is read."""
     problems = [
         Problem(name, "missing column", 1, ["expected in the header"])
         for name in expected
@@ -63,12 +55,12 @@ def check_columns(found: list[str], schema: type[pa.DataFrameModel], strict: boo
 
 
 class RowValidator:
-    """Checks batches of text rows against a schema, one batch at a time (bounded memory).
+    """Checks batches of rows against a schema, one batch at a time (bounded memory).
 
     Problems accumulate across batches, with line numbers counted from the file's header.
     """
 
-    def __init__(self, schema: type[pa.DataFrameModel], first_line: int = 2) -> None:
+    def __init__(self, schema: pa.DataFrameSchema, first_line: int = 2) -> None:
         self.schema = schema
         self.first_line = first_line
         self.rows_seen = 0
@@ -92,12 +84,12 @@ class RowValidator:
         return typed_rows
 
     def _cast(self, batch: pl.DataFrame) -> pl.DataFrame:
-        """Cast text to the schema's types, recording values that do not convert.
+        """Cast values to the schema's types, recording values that do not convert.
 
         Rows with such values are left out of the rule checks, so each bad value is
         reported once, as a type problem, rather than again by every rule on its column.
         """
-        columns = self.schema.to_schema().columns
+        columns = self.schema.columns
         types = {name: column.dtype.type for name, column in columns.items() if name in batch}
         rows = batch.with_row_index(ROW, offset=self.rows_seen).with_columns(
             pl.col(name).cast(dtype, strict=False).alias(f"_cast_{name}")
@@ -125,7 +117,7 @@ class RowValidator:
             problem.examples.append(f"line {line}: {value!r}")
 
 
-def check_rows(batches: Iterable[pl.DataFrame], schema: type[pa.DataFrameModel]) -> list[Problem]:
+def check_rows(batches: Iterable[pl.DataFrame], schema: pa.DataFrameSchema) -> list[Problem]:
     """Every problem in the batches (for callers that need no typed rows)."""
     validator = RowValidator(schema)
     for batch in batches:
@@ -143,14 +135,10 @@ def raise_for(problems: list[Problem], source: str) -> None:
         )
 
 
-def clean(frame: pl.DataFrame, measurements: list[str]) -> pl.DataFrame:
-    """Drop rows that carry no measurement at all: nothing can be learned from them."""
-    return frame.filter(pl.any_horizontal(pl.col(measurements).is_not_null()))
+def usable(numeric: list[str], categorical: list[str]) -> pl.Expr:
+    """True for rows the model can use: a value in some numeric feature.
 
-
-def assign_split(frame: pl.DataFrame, test_fraction: float, seed: int) -> pl.DataFrame:
-    """Label each row train or test from its ROW number: reproducible for a given seed."""
-    offset = seed * _SEED_SPREAD % _RANGE
-    position = (pl.col(ROW).cast(pl.Int64) * _GOLDEN + offset) % _RANGE
-    label = pl.when(position < int(test_fraction * _RANGE)).then(pl.lit("test"))
-    return frame.with_columns(label.otherwise(pl.lit("train")).alias(SPLIT))
+    A row with no measurement at all teaches nothing and predicts only the average.
+    Tables with no numeric feature need a value in some categorical one instead.
+    """
+    return pl.any_horizontal(pl.col(numeric or categorical).is_not_null())

@@ -1,7 +1,13 @@
-"""Read tables lazily; write them atomically, so a failed stage keeps the last good output."""
+"""Read raw and prepared tables in bounded memory; write outputs atomically.
+
+Raw data may be a CSV file, a parquet file, or a folder of parquet files. Every output
+is written beside its target and swapped in only when complete, so a failed stage keeps
+the last good output.
+"""
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 import tempfile
@@ -17,25 +23,43 @@ from ..errors import PipelineError
 
 # Missing values in CSV files: R's NA (the penguins data) and empty cells.
 NULL_MARKERS = ["NA", ""]
+FORMATS = "a .csv file, a .parquet file, or a folder of .parquet files"
+
+
+class RawDataError(PipelineError):
+    """A raw file cannot be read as a table: the message names the file and the line."""
+
+
+def _parquet_source(path: Path) -> pl.LazyFrame:
+    if path.is_dir():
+        if not any(path.rglob("*.parquet")):
+            raise RawDataError(f"{path} holds no .parquet file; expected {FORMATS}")
+        return pl.scan_parquet(path)
+    if path.suffix == ".parquet":
+        return pl.scan_parquet(path)
+    raise RawDataError(f"{path}: unsupported file type {path.suffix!r}; use {FORMATS}")
 
 
 def scan_table(path: Path) -> pl.LazyFrame:
-    """A lazy view of a parquet file or of a directory of hive-partitioned parquet files."""
-    if path.suffix == ".parquet" or path.is_dir():
-        return pl.scan_parquet(path, hive_partitioning=path.is_dir())
-    raise PipelineError(f"{path}: unsupported file type {path.suffix!r}; use .csv or .parquet")
+    """A lazy view of a parquet file, or of a folder of (hive-partitioned) parquet files."""
+    if not path.exists():
+        raise RawDataError(f"{path} not found")
+    return _parquet_source(path)
 
 
 def header(path: Path) -> list[str]:
-    """The column names of a CSV or parquet file, without reading its rows."""
-    if path.suffix == ".csv":
-        with path.open("rb") as file:
-            return pl.read_csv(file.readline(), infer_schema=False).columns
-    return scan_table(path).collect_schema().names()
+    """The column names of a table, without reading its rows."""
+    if path.suffix != ".csv":
+        return scan_table(path).collect_schema().names()
+    with path.open("rb") as file:
+        first_line = file.readline()
+    if not first_line.strip():
+        raise RawDataError(f"{path} is empty: expected a header line, then one row per line")
+    return _parse(path, first_line, [], 1).columns
 
 
 def iter_batches(path: Path, rows: int) -> Iterator[pl.DataFrame]:
-    """Stream a CSV (every column as text, for the schema to coerce) or parquet file.
+    """Stream a table in batches of `rows` rows; CSV columns arrive as text.
 
     CSV files are cut into batches of `rows` lines here, so memory stays bounded by the
     batch size, whatever the file's size. A CSV row must therefore fit on one line.
@@ -43,12 +67,41 @@ def iter_batches(path: Path, rows: int) -> Iterator[pl.DataFrame]:
     if path.suffix != ".csv":
         yield from scan_table(path).collect_batches(chunk_size=rows)
         return
+    header(path)  # an empty file says so before anything else
     with path.open("rb") as file:
         first_line = file.readline()
+        line = 2
         while lines := list(islice(file, rows)):
-            yield pl.read_csv(
-                first_line + b"".join(lines), infer_schema=False, null_values=NULL_MARKERS
-            )
+            yield _parse(path, first_line, lines, line)
+            line += len(lines)
+
+
+def _parse(path: Path, first_line: bytes, lines: list[bytes], line: int) -> pl.DataFrame:
+    """Read a header and lines as text columns; a broken line is named, not a traceback."""
+    try:
+        return pl.read_csv(
+            first_line + b"".join(lines), infer_schema=False, null_values=NULL_MARKERS
+        )
+    except pl.exceptions.PolarsError as error:
+        problem = _find_broken_line(first_line, lines, line)
+        raise RawDataError(f"{path}: {problem or error}") from None
+
+
+def _find_broken_line(first_line: bytes, lines: list[bytes], line: int) -> str | None:
+    """The first line that is not UTF-8 or has more fields than the header, described."""
+    header_fields = None
+    for number, raw in [(1, first_line), *enumerate(lines, start=line)]:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            byte = raw[error.start : error.start + 1]
+            return f"line {number}: byte {error.start + 1} ({byte!r}) is not UTF-8; save as UTF-8"
+        fields = len(next(csv.reader([text]), []))
+        if header_fields is None:
+            header_fields = fields
+        elif fields > header_fields:
+            return f"line {number} has {fields} fields, the header has {header_fields}"
+    return None
 
 
 @contextmanager
@@ -76,6 +129,7 @@ class PartitionedWriter:
 
     def __init__(self, directory: Path, key: str, rows_per_file: int) -> None:
         self.directory, self.key, self.rows_per_file = directory, key, rows_per_file
+        self.rows: dict[str, int] = {}
         self._buffers: dict[str, list[pl.DataFrame]] = {}
         self._files: dict[str, int] = {}
 
@@ -84,6 +138,7 @@ class PartitionedWriter:
         for (value,), rows in batch.partition_by(self.key, as_dict=True).items():
             buffer = self._buffers.setdefault(str(value), [])
             buffer.append(rows.drop(self.key))
+            self.rows[str(value)] = self.rows.get(str(value), 0) + rows.height
             if sum(frame.height for frame in buffer) >= self.rows_per_file:
                 self._flush(str(value))
 
@@ -112,7 +167,10 @@ def write_partitioned(frame: pl.LazyFrame, directory: Path, key: str, rows_per_f
 
 def read_partition(directory: Path, key: str, value: str) -> pl.LazyFrame:
     """The rows of one partition written by write_partitioned, without the key column."""
-    return pl.scan_parquet(directory / f"{key}={value}", hive_partitioning=False)
+    partition = directory / f"{key}={value}"
+    if not partition.is_dir():
+        raise PipelineError(f"{partition} not found: run the stages before this one first")
+    return pl.scan_parquet(partition, hive_partitioning=False)
 
 
 def write_json(data: Any, path: Path) -> None:
@@ -123,12 +181,10 @@ def write_json(data: Any, path: Path) -> None:
 
 def write_table(frame: pl.DataFrame, path: Path) -> None:
     """Write a small result table as CSV or parquet (by suffix), atomically."""
+    if path.suffix not in (".csv", ".parquet"):
+        raise PipelineError(f"{path}: unsupported file type {path.suffix!r}; use .csv or .parquet")
     with replacing(path) as staged:
         if path.suffix == ".parquet":
             frame.write_parquet(staged)
-        elif path.suffix == ".csv":
-            frame.write_csv(staged)
         else:
-            raise PipelineError(
-                f"{path}: unsupported file type {path.suffix!r}; use .csv or .parquet"
-            )
+            frame.write_csv(staged)

@@ -1,0 +1,65 @@
+"""Splitting: a reproducible train/test label per row, and the checks a split must pass."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from ..errors import PipelineError
+from .validation import ROW
+
+SPLIT = "split"
+SPLITS = ("train", "test")
+# Knuth's multiplicative hash spreads consecutive row numbers evenly over [0, 2**32).
+_GOLDEN = 2_654_435_761
+_RANGE = 2**32
+# Spreads seeds far apart, so neighbouring seeds give unrelated splits.
+_SEED_SPREAD = 2_246_822_519
+
+
+class SplitError(PipelineError):
+    """The split cannot train and test a model: too few rows or classes."""
+
+
+def assign_split(frame: pl.DataFrame, test_fraction: float, seed: int) -> pl.DataFrame:
+    """Label each row train or test from its ROW number: reproducible for a given seed."""
+    offset = seed * _SEED_SPREAD % _RANGE
+    position = (pl.col(ROW).cast(pl.Int64) * _GOLDEN + offset) % _RANGE
+    label = pl.when(position < int(test_fraction * _RANGE)).then(pl.lit("test"))
+    return frame.with_columns(label.otherwise(pl.lit("train")).alias(SPLIT))
+
+
+class SplitCheck:
+    """Counts rows per split and, for classification, the classes seen in training."""
+
+    def __init__(self, target: str, classes: bool) -> None:
+        self.target = target
+        self.rows = dict.fromkeys(SPLITS, 0)
+        self.train_classes: set[object] | None = set() if classes else None
+
+    def add(self, split_rows: pl.DataFrame) -> None:
+        """Count a batch of rows labelled by assign_split."""
+        for split, count in split_rows.group_by(SPLIT).len().iter_rows():
+            self.rows[split] += count
+        # Two classes are enough to train on; counting more would only cost time.
+        if self.train_classes is not None and len(self.train_classes) < 2:
+            train = split_rows.filter(pl.col(SPLIT) == "train")
+            self.train_classes.update(train[self.target].unique().to_list())
+
+    def raise_for_problems(self, source: str, usable_rows: str) -> None:
+        """Fail, saying why and what to change, unless both splits can do their job."""
+        total = sum(self.rows.values())
+        if total == 0:
+            raise SplitError(f"{source} has no usable rows: {usable_rows}")
+        for split, count in self.rows.items():
+            if count == 0:
+                raise SplitError(
+                    f"{source}: the {split} split is empty ({total} usable row(s) in all); "
+                    "add rows, or change prepare.test_fraction in params.yaml"
+                )
+        if self.train_classes is not None and len(self.train_classes) < 2:
+            found = ", ".join(repr(label) for label in self.train_classes)
+            raise SplitError(
+                f"{source}: the target '{self.target}' has one class in the train split "
+                f"({found}); classification needs at least two. Add rows of other classes, "
+                "or set data.task: regression in params.yaml for a numeric target"
+            )

@@ -1,0 +1,55 @@
+"""A model's results on held-out rows: metrics and figures for its task."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+from matplotlib.figure import Figure
+
+from ..models.persistence import SavedModel
+from ..models.predict import predict
+from ..models.train import feature_importances
+from .figures import (
+    confusion_matrix_figure,
+    feature_importance_figure,
+    predicted_vs_actual_figure,
+    residuals_figure,
+    roc_curves_figure,
+)
+from .metrics import classification_metrics, regression_metrics, top_features
+
+
+@dataclass(frozen=True)
+class Results:
+    """Metrics (name -> value) and figures (file name -> figure) of one evaluation."""
+
+    metrics: dict[str, float]
+    figures: dict[str, Figure]
+
+
+def evaluate(model: SavedModel, rows: pl.DataFrame, top: int) -> Results:
+    """Score rows (model inputs and the target) and measure the predictions."""
+    scored = predict(model, rows.select(model.features.columns))
+    truth = rows[model.target].to_list()
+    predicted = scored[model.prediction_column].to_list()
+    importance = feature_importance_figure(top_features(feature_importances(model.pipeline), top))
+    if model.task == "regression":
+        return Results(
+            regression_metrics(truth, predicted),
+            {
+                "predicted_vs_actual.png": predicted_vs_actual_figure(truth, predicted),
+                "residuals.png": residuals_figure(truth, predicted),
+                "feature_importance.png": importance,
+            },
+        )
+    classes = list(model.pipeline.classes_)
+    probabilities = scored.drop(model.prediction_column).to_numpy()
+    return Results(
+        classification_metrics(truth, predicted, probabilities, classes),
+        {
+            "confusion_matrix.png": confusion_matrix_figure(truth, predicted),
+            "roc_curves.png": roc_curves_figure(truth, probabilities, classes),
+            "feature_importance.png": importance,
+        },
+    )
