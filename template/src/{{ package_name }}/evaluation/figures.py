@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 from matplotlib.figure import Figure
 from sklearn.metrics import ConfusionMatrixDisplay, PredictionErrorDisplay, RocCurveDisplay
 
@@ -40,7 +41,11 @@ def predicted_vs_actual_figure(truth: Sequence[float], predicted: Sequence[float
     figure = Figure(figsize=(5, 4), layout="constrained")
     axes = figure.add_subplot()
     PredictionErrorDisplay.from_predictions(
-        truth, predicted, kind="actual_vs_predicted", ax=axes, random_state=0
+        np.asarray(truth, float),
+        np.asarray(predicted, float),
+        kind="actual_vs_predicted",
+        random_state=0,  # large test splits show the same 1,000 points every run
+        ax=axes,
     )
     axes.set_title("Predicted against actual (test split)")
     return figure
@@ -51,7 +56,11 @@ def residuals_figure(truth: Sequence[float], predicted: Sequence[float]) -> Figu
     figure = Figure(figsize=(5, 4), layout="constrained")
     axes = figure.add_subplot()
     PredictionErrorDisplay.from_predictions(
-        truth, predicted, kind="residual_vs_predicted", ax=axes, random_state=0
+        np.asarray(truth, float),
+        np.asarray(predicted, float),
+        kind="residual_vs_predicted",
+        random_state=0,
+        ax=axes,
     )
     axes.set_title("Residuals against predicted (test split)")
     return figure
