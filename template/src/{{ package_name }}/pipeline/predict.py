@@ -37,8 +37,9 @@ def predict(
     model = load_model(model_path)
     needed = model.features.inputs
     raise_for(check_columns(storage.header(source), needed, strict=False), str(source))
-    contract = schema.Features.to_schema()
-    validator = RowValidator(contract.select_columns([n for n in needed if n in contract.columns]))
+    # Today's schema checks the columns it still declares; the model knows their types.
+    accepted = schema.Features.to_schema()
+    validator = RowValidator(accepted.select_columns([n for n in needed if n in accepted.columns]))
     rows = [validator.validate(batch) for batch in storage.iter_batches(source, batch_rows)]
     raise_for(validator.problems, str(source))
     if not validator.rows_seen:
