@@ -1,15 +1,18 @@
 """copier update: the team's edits survive kit releases, renames migrate, conflicts are caught.
 
-Every test updates a generated, committed project from a "previous release" of the kit
+Most tests update a generated, committed project from a "previous release" of the kit
 (the work tree, tagged TEST_VERSION) to a "next release": the same kit plus a test-only
 change that renames a choice value and moves a file (each with its migration) and
-rewrites one line. Slow: most tests then run the project's own checks.
+rewrites one line. One updates a project made before the kit's first release (a commit
+in its history) to the work tree, through copier.yml's own migrations. Slow: most tests
+then run the project's own checks.
 """
 
 from __future__ import annotations
 
 import re
 import subprocess
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -20,6 +23,7 @@ from support import (
     TEST_VERSION,
     commit_all,
     git,
+    kit_config,
     managed_files,
     render,
     run,
@@ -58,6 +62,18 @@ MIGRATIONS = {
         },
     ]
 }
+# The kit before its first release (0.1.0), which moved these modules (copier.yml
+# `_migrations`); projects made from it record the commit, or a tag put on it here.
+BEFORE_FIRST_RELEASE = "343792967ddd8ba9feaf56d14b2d68d31a00e52e"
+BEFORE_FIRST_RELEASE_TAG = "0.0.1"
+FIRST_RELEASE_MOVES = {
+    "src/{package}/data/io.py": "src/{package}/data/storage.py",
+    "src/{package}/data/prepare.py": "src/{package}/data/validation.py",
+    "src/{package}/evaluation/regression.py": "src/{package}/evaluation/gate.py",
+    "tests/unit/test_regression.py": "tests/unit/test_gate.py",
+    "tests/unit/test_prepare.py": "tests/unit/test_validation.py",
+}
+TEAM_EDITED = ["src/{package}/data/io.py", "src/{package}/evaluation/regression.py"]
 CONFLICT_MARKERS = re.compile(r"^(<<<<<<< before updating|>>>>>>> after updating)$", re.M)
 
 
@@ -66,6 +82,20 @@ def replace_in(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{path} no longer contains {old!r}: update this test's release"
     path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def add_migrations(config: Path, migrations: list[dict[str, object]]) -> None:
+    """Append migrations to copier.yml's `_migrations` (its last section), or start it."""
+    text = config.read_text(encoding="utf-8")
+    top_level = re.findall(r"^(\w+):", text, re.M)
+    if "_migrations" in top_level:
+        assert top_level[-1] == "_migrations", "copier.yml: keep _migrations the last section"
+        items = yaml.safe_dump(migrations, sort_keys=False, width=200)
+        text = text.rstrip("\n") + "\n" + textwrap.indent(items, "  ")
+    else:
+        text += "\n" + yaml.safe_dump({"_migrations": migrations}, sort_keys=False, width=200)
+    config.write_text(text, encoding="utf-8")
+    assert yaml.safe_load(text)["_migrations"][-len(migrations) :] == migrations
 
 
 def make_next_release(kit: Path) -> None:
@@ -79,8 +109,7 @@ def make_next_release(kit: Path) -> None:
     git(kit, "mv", f"template/{MOVED_FROM}", f"template/{MOVED_TO}")
     replace_in(kit / "template/mkdocs.yml.jinja", MOVED_FROM, MOVED_TO)
     replace_in(kit / "template" / CHANGED_FILE, CHANGED_LINE, NEXT_LINE)
-    with (kit / "copier.yml").open("a", encoding="utf-8") as config:
-        config.write("\n" + yaml.safe_dump(MIGRATIONS, sort_keys=False, width=200))
+    add_migrations(kit / "copier.yml", MIGRATIONS["_migrations"])
 
 
 @pytest.fixture(scope="session")
@@ -250,3 +279,69 @@ def test_a_conflict_keeps_the_team_line_and_the_hooks_block_the_commit(
     hook = "no copier conflict markers" if mode == "inline" else "no .rej files left"
     output = commit.stdout + commit.stderr  # git runs the hooks; their report lands on either
     assert re.search(rf"{re.escape(hook)}[^\n]*\.Failed", output), output
+
+
+@pytest.fixture(scope="session")
+def first_release_base(releases: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The kit's repo with its last commit before the first release tagged, as a release."""
+    repo = tmp_path_factory.mktemp("before-first-release") / "copier-mlops"
+    git(releases.parent, "clone", "--quiet", "--no-local", str(releases), str(repo))
+    known = subprocess.run(
+        ["git", "cat-file", "-e", f"{BEFORE_FIRST_RELEASE}^{{commit}}"], cwd=repo, check=False
+    )
+    assert known.returncode == 0, (
+        f"the kit's history lacks {BEFORE_FIRST_RELEASE} (the kit before 0.1.0): run the "
+        "tests from a git clone of the kit with its history"
+    )
+    git(repo, "tag", BEFORE_FIRST_RELEASE_TAG, BEFORE_FIRST_RELEASE)
+    return repo
+
+
+def kit_migrations_rerun(kit: Path, project: Path) -> None:
+    """Run copier.yml's own migration commands again, as copier would render them."""
+    script = kit / "hooks/copier_mlops/migrate.py"
+    for migration in kit_config()["_migrations"]:
+        arguments = [
+            a.replace("{{ _copier_conf.answers_file }}", ANSWERS_FILE)
+            for a in migration["command"][2:]
+        ]
+        assert not any("{{" in a for a in arguments), f"unrendered Jinja: {arguments}"
+        run(project, "python", str(script), *arguments)
+
+
+@pytest.mark.parametrize("recorded", ["tag", "commit"])
+def test_a_project_from_before_the_first_release_keeps_edits_in_moved_modules(
+    releases: Path, first_release_base: Path, tmp_path: Path, recorded: str
+) -> None:
+    # A project made from the untagged kit records the commit (copier reads its version as
+    # 0.0.0.postN); one made from a tag records the tag. Both must run 0.1.0's migrations.
+    kit = first_release_base if recorded == "tag" else releases
+    version = BEFORE_FIRST_RELEASE_TAG if recorded == "tag" else BEFORE_FIRST_RELEASE
+    project = generate(kit, tmp_path / "project", version)
+    package = str(answers_of(project)["package_name"])
+    moves = {
+        old.format(package=package): new.format(package=package)
+        for old, new in FIRST_RELEASE_MOVES.items()
+    }
+    edited = [name.format(package=package) for name in TEAM_EDITED]
+    assert all((project / old).is_file() for old in moves), "the old kit lacks a moved file"
+    if recorded == "commit":
+        assert BEFORE_FIRST_RELEASE.startswith(str(answers_of(project)["_commit"]))
+    for name in edited:
+        mark(project, name, f"team edit in {name}")
+    commit_all(project, "the team's edits")
+
+    update_project(project, version=PREVIOUS)
+
+    assert answers_of(project)["_commit"] == PREVIOUS
+    assert not [old for old in moves if (project / old).exists()], "an old path is left"
+    unexpected = [name for name in conflicted(project) if name not in moves.values()]
+    assert not unexpected, f"conflicts outside the moved files: {unexpected}"
+    for name in edited:
+        assert moves[name] in conflicted(project), f"{moves[name]}: no conflict to review"
+        text = (project / moves[name]).read_text(encoding="utf-8")
+        assert f"team edit in {name}" in text, f"the team's edit of {name} is lost"
+
+    before = tree_bytes(project)
+    kit_migrations_rerun(kit, project)
+    assert tree_bytes(project) == before, "copier.yml's migrations are not idempotent"

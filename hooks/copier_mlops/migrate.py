@@ -4,7 +4,12 @@ copier.yml's `_migrations` call this script (before-stage, with a `version`) whe
 release renames a choice value or moves a file, so the user's answer and edits follow:
 
     rename-answer ANSWERS_FILE QUESTION OLD NEW   an answer recorded as OLD becomes NEW
-    move OLD NEW                                   the project's file moves (git mv)
+    move [--answers-file FILE] OLD NEW             the project's file moves (git mv)
+
+In `move`, `{question}` in OLD and NEW stands for the project's recorded answer, read
+from --answers-file: `src/{package_name}/data/io.py`. copier renders a before-stage
+migration's command without the project's answers (`{{ package_name }}` is empty there),
+so a path that depends on an answer must be filled in here.
 
 It runs under copier's Python, so it uses the standard library and PyYAML only (copier
 depends on PyYAML). Each command is idempotent: running it twice changes nothing more.
@@ -39,6 +44,20 @@ def rename_answer(answers_file: Path, question: str, old: str, new: str) -> bool
         encoding="utf-8",
     )
     return True
+
+
+def fill_answers(path: str, answers_file: Path | None) -> Path:
+    """`path` with each `{question}` replaced by the answer recorded in answers_file."""
+    if "{" not in path:
+        return Path(path)
+    if answers_file is None:
+        raise SystemExit(f"{path}: pass --answers-file to fill in its {{question}} parts")
+    answers = yaml.safe_load(answers_file.read_text(encoding="utf-8")) or {}
+    try:
+        filled = path.format_map({k: v for k, v in answers.items() if isinstance(v, str)})
+    except (KeyError, ValueError) as error:
+        raise SystemExit(f"{path}: {answers_file} records no answer {error}") from None
+    return Path(filled)
 
 
 def _tracked(path: Path) -> bool:
@@ -81,15 +100,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     rename.add_argument("old")
     rename.add_argument("new")
     moving = commands.add_parser("move", help="move a file the kit renamed")
-    moving.add_argument("old", type=Path)
-    moving.add_argument("new", type=Path)
+    moving.add_argument("--answers-file", type=Path, help="fills `{question}` in the paths")
+    moving.add_argument("old")
+    moving.add_argument("new")
     args = parser.parse_args(argv)
 
     if args.command == "rename-answer":
         if rename_answer(args.answers_file, args.question, args.old, args.new):
             say(f"{args.question}: {args.old!r} is now called {args.new!r}")
-    elif move(args.old, args.new):
-        say(f"moved {args.old} to {args.new}, with your edits")
+    else:
+        old = fill_answers(args.old, args.answers_file)
+        new = fill_answers(args.new, args.answers_file)
+        if move(old, new):
+            say(f"moved {old} to {new}, with your edits")
     return 0
 
 
