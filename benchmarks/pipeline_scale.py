@@ -1,11 +1,13 @@
 """How the generated pipeline scales: prepare and featurize on N synthetic penguin rows.
 
-Generates a project from this checkout, writes N penguin-like rows (with missing values)
-as its raw data, then runs the project's own `prepare` and `featurize` stages and, in the
-same run on the same file, a naive eager-pandas version of the same steps
-(naive_pandas.py). Prints wall time and peak memory (RSS) of each, and their ratios.
+Generates a project from this checkout for each task (the `ml_task` answer:
+classification predicts species, regression body_mass_g), writes N penguin-like rows (with
+missing values) as its raw data, then runs the project's own `prepare` and `featurize`
+stages and, on the same file, a naive eager-pandas version of the same steps for the same
+task (naive_pandas.py). Checks that both wrote the same rows and columns, then prints wall
+time and peak memory (RSS) of each.
 
-    uv run python benchmarks/pipeline_scale.py --rows 5000000
+    uv run python benchmarks/pipeline_scale.py --rows 1000000 5000000 --task both
 """
 
 from __future__ import annotations
@@ -24,13 +26,19 @@ from copier import Settings, run_copy
 from copier_mlops.first_run import FOREIGN_ENVIRONMENT
 
 KIT = Path(__file__).resolve().parents[1]
+NAIVE = Path(__file__).with_name("naive_pandas.py")
 PACKAGE = "my_ml_project"
+TASKS = ("classification", "regression")
 SPECIES_MEANS = {  # bill length, bill depth, flipper length, body mass
     "Adelie": (38.8, 18.3, 190.0, 3700.0),
     "Chinstrap": (48.8, 18.4, 196.0, 3733.0),
     "Gentoo": (47.5, 15.0, 217.0, 5076.0),
 }
 CHUNK_ROWS = 500_000
+# The paths the project's dvc.yaml hands its stages, and the baseline's.
+RAW = "data/raw/penguins.csv"
+PREPARED, FEATURES = "data/prepared", "data/features"
+NAIVE_PREPARED, NAIVE_FEATURES = "naive/prepared.parquet", "naive/features.parquet"
 
 
 def synthesize(path: Path, rows: int, seed: int = 0) -> None:
@@ -79,6 +87,42 @@ print("peak-kib", peak.split()[1], file=sys.stderr)
 sys.exit(code)
 """
 
+# Compares the stage's output (hive-partitioned by split) with the baseline's (one file
+# with a split column): the same columns (in the same order, for features), and per split
+# the same row count, missing values and column sums. Exits 1, saying what differs.
+SAME_OUTPUT = """
+import math, sys
+import polars as pl
+kit, naive = pl.scan_parquet(sys.argv[1]), pl.scan_parquet(sys.argv[2])
+ordered = sys.argv[3] == "ordered"
+def columns(frame):
+    names = [name for name in frame.collect_schema().names() if name != "split"]
+    return names if ordered else sorted(names)
+def summary(frame):
+    numeric = [name for name, kind in frame.collect_schema().items() if kind.is_numeric()]
+    stats = frame.group_by("split").agg(
+        pl.len().alias("rows"),
+        *(pl.col(name).null_count().alias(f"missing {name}") for name in columns(frame)),
+        *(pl.col(name).sum().alias(f"sum {name}") for name in numeric),
+    )
+    return {row.pop("split"): row for row in stats.collect().iter_rows(named=True)}
+problems = []
+if columns(kit) != columns(naive):
+    problems.append(f"columns: {columns(kit)} (stage) != {columns(naive)} (naive)")
+else:
+    ours, theirs = summary(kit), summary(naive)
+    for split in sorted(set(ours) | set(theirs)):
+        a, b = ours.get(split, {}), theirs.get(split, {})
+        problems += [
+            f"{split} {key}: {a.get(key)} (stage) != {b.get(key)} (naive)"
+            for key in sorted(set(a) | set(b))
+            if not (a.get(key) == b.get(key) or (
+                isinstance(a.get(key), float) and isinstance(b.get(key), float)
+                and math.isclose(a[key], b[key], rel_tol=1e-9)))
+        ]
+sys.exit("\\n".join(problems) or None)
+"""
+
 
 def measure(project: Path, python: str, *target: str) -> tuple[float, float]:
     """Run a module or script with the project's python; (wall seconds, peak RSS in MiB)."""
@@ -99,58 +143,135 @@ def measure(project: Path, python: str, *target: str) -> tuple[float, float]:
     return elapsed, peak_kib / 1024
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=5_000_000)
-    parser.add_argument("--keep", action="store_true", help="keep the generated project")
-    args = parser.parse_args()
+def check_same_output(project: Path, python: str, kit: str, naive: str, ordered: bool) -> None:
+    """Fail unless the stage and the baseline wrote the same table (see SAME_OUTPUT)."""
+    result = subprocess.run(
+        [python, "-c", SAME_OUTPUT, kit, naive, "ordered" if ordered else "any order"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit(
+            f"{kit} and {naive} differ in {project}; the baseline no longer does what the "
+            f"stage does:\n{result.stderr}"
+        )
 
-    workdir = Path(tempfile.mkdtemp(prefix="pipeline-scale-"))
-    project = workdir / "my-ml-project"
-    print(f"Generating a project in {project}", flush=True)
+
+def generate(workdir: Path, task: str, env: dict[str, str]) -> Path:
+    """A project with the default answers but ml_task=task, its environment synced."""
+    project = workdir / task / "my-ml-project"
+    print(f"Generating a {task} project in {project}", flush=True)
     run_copy(
         str(KIT),
         project,
-        vcs_ref="HEAD",
+        data={"ml_task": task},
+        vcs_ref="HEAD",  # the work tree, uncommitted changes included
         defaults=True,
         unsafe=True,
         skip_tasks=True,
         quiet=True,
         settings=Settings(),
     )
-    # The project's own .venv, not the one nox or an activated venv points uv at.
-    env = {key: value for key, value in os.environ.items() if key not in FOREIGN_ENVIRONMENT}
-    subprocess.run(["uv", "sync", "--quiet"], cwd=project, check=True, env=env)
+    # Bytecode compiled up front, as a first import would leave it: otherwise, where
+    # PYTHONDONTWRITEBYTECODE is set, every run spends seconds compiling its imports.
+    subprocess.run(
+        ["uv", "sync", "--quiet", "--compile-bytecode"], cwd=project, check=True, env=env
+    )
     # The baseline's libraries, in the same environment, so both run the same interpreter.
     subprocess.run(
-        ["uv", "pip", "install", "--quiet", "pandas", "pyarrow"], cwd=project, check=True, env=env
+        ["uv", "pip", "install", "--quiet", "--compile-bytecode", "pandas", "pyarrow"],
+        cwd=project,
+        check=True,
+        env=env,
     )
-    print(f"Writing {args.rows:,} synthetic rows", flush=True)
-    started = time.perf_counter()
-    synthesize(project / "data/raw/penguins.csv", args.rows)
-    size = (project / "data/raw/penguins.csv").stat().st_size / 2**20
-    print(f"  {size:.0f} MiB in {time.perf_counter() - started:.1f}s", flush=True)
-    shutil.copy(Path(__file__).with_name("naive_pandas.py"), project / "naive_pandas.py")
+    python = str(project / ".venv/bin/python")
+    subprocess.run([python, "-m", "compileall", "-q", "src"], cwd=project, check=True, env=env)
+    shutil.copy(NAIVE, project / NAIVE.name)
+    return project
 
+
+def place(source: Path, destination: Path) -> None:
+    """Put the raw file at destination: a hard link, so N rows take the disk once."""
+    destination.unlink(missing_ok=True)
+    try:
+        destination.hardlink_to(source)
+    except OSError:
+        shutil.copy(source, destination)
+
+
+Result = tuple[int, str, str, float, float, float, float]
+COLUMNS = ("rows", "task", "step", "wall s", "peak MiB", "naive s", "naive MiB")
+COLUMNS += ("ratio s", "ratio MiB")  # naive / stage
+
+
+def run_steps(project: Path, task: str, rows: int) -> list[Result]:
+    """Prepare then featurize, the stage then the baseline, each checked against the other."""
     python = str(project / ".venv/bin/python")  # not `uv run`: measure the stage, not uv
-    results = {}
-    for step in ("prepare", "featurize"):
-        print(f"Running {step}: kit stage, then naive pandas", flush=True)
-        results[step] = (
-            measure(project, python, f"{PACKAGE}.pipeline.{step}"),
-            measure(project, python, "naive_pandas.py", step),
+    steps = {
+        "prepare": ((RAW, PREPARED), (RAW, NAIVE_PREPARED)),
+        "featurize": ((PREPARED, FEATURES), (NAIVE_PREPARED, NAIVE_FEATURES)),
+    }
+    results = []
+    for step, ((source, output), (naive_source, naive_output)) in steps.items():
+        print(f"{rows:,} rows, {task}, {step}: the stage, then naive pandas", flush=True)
+        kit_s, kit_mib = measure(project, python, f"{PACKAGE}.pipeline.{step}", source, output)
+        naive_s, naive_mib = measure(
+            project, python, NAIVE.name, step, task, naive_source, naive_output
         )
+        # The model's inputs come in a fixed order; prepared rows need only the columns.
+        check_same_output(project, python, output, naive_output, ordered=step == "featurize")
+        results.append((rows, task, step, kit_s, kit_mib, naive_s, naive_mib))
+    return results
 
-    print(f"\n{args.rows:,} rows, {size:.0f} MiB of CSV; ratio = naive / kit (>1: kit better)")
-    header = ("step", "kit s", "naive s", "ratio", "kit MiB", "naive MiB", "ratio")
-    print("{:<10} {:>8} {:>8} {:>6} {:>8} {:>10} {:>6}".format(*header))
-    for step, ((kit_s, kit_mb), (naive_s, naive_mb)) in results.items():
-        print(
-            f"{step:<10} {kit_s:>8.1f} {naive_s:>8.1f} {naive_s / kit_s:>6.2f} "
-            f"{kit_mb:>8.0f} {naive_mb:>10.0f} {naive_mb / kit_mb:>6.2f}"
-        )
+
+def print_table(results: list[Result]) -> None:
+    """One line per (rows, task, step); ratio = naive / stage (>1: the stage does better)."""
+    print("\nwall time in seconds, peak RSS in MiB; ratio = naive / stage (>1: stage better)")
+    line = "{:>10} {:<15} {:<10} {:>7} {:>9} {:>8} {:>10} {:>7} {:>9}"
+    print(line.format(*COLUMNS))
+    for rows, task, step, kit_s, kit_mib, naive_s, naive_mib in results:
+        figures = (kit_s, kit_mib, naive_s, naive_mib, naive_s / kit_s, naive_mib / kit_mib)
+        formats = (".1f", ".0f", ".1f", ".0f", ".2f", ".2f")
+        cells = (format(figure, spec) for figure, spec in zip(figures, formats, strict=True))
+        print(line.format(f"{rows:,}", task, step, *cells))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--rows", type=int, nargs="+", default=[5_000_000], help="row counts, each run in turn"
+    )
+    parser.add_argument(
+        "--task",
+        choices=[*TASKS, "both"],
+        default="both",
+        help="the ml_task the project is generated with (default: both, one after the other)",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the generated projects")
+    args = parser.parse_args()
+    tasks = TASKS if args.task == "both" else (args.task,)
+
+    workdir = Path(tempfile.mkdtemp(prefix="pipeline-scale-"))
+    # The project's own .venv, not the one nox or an activated venv points uv at.
+    env = {key: value for key, value in os.environ.items() if key not in FOREIGN_ENVIRONMENT}
+    projects = {task: generate(workdir, task, env) for task in tasks}
+    results: list[Result] = []
+    for rows in args.rows:
+        raw = workdir / f"penguins-{rows}.csv"
+        print(f"Writing {rows:,} synthetic rows", flush=True)
+        started = time.perf_counter()
+        synthesize(raw, rows)
+        size = raw.stat().st_size / 2**20
+        print(f"  {size:.0f} MiB of CSV in {time.perf_counter() - started:.1f}s", flush=True)
+        for task, project in projects.items():
+            place(raw, project / RAW)
+            results += run_steps(project, task, rows)
+        raw.unlink()
+    print_table(results)
     if args.keep:
-        print(f"\nProject kept in {project}")
+        print(f"\nProjects kept in {workdir}")
     else:
         shutil.rmtree(workdir)
 
