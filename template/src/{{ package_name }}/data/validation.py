@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandera.polars as pa
 import polars as pl
@@ -92,7 +93,7 @@ class RowValidator:
         columns = self.schema.columns
         types = {name: column.dtype.type for name, column in columns.items() if name in batch}
         rows = batch.with_row_index(ROW, offset=self.rows_seen).with_columns(
-            pl.col(name).cast(dtype, strict=False).alias(f"_cast_{name}")
+            converted(pl.col(name), batch.schema[name], dtype).alias(f"_cast_{name}")
             for name, dtype in types.items()
         )
         unconverted = {
@@ -115,6 +116,27 @@ class RowValidator:
         if len(problem.examples) < EXAMPLES_PER_PROBLEM:
             line = "?" if row is None else row + self.first_line
             problem.examples.append(f"line {line}: {value!r}")
+
+
+# Text a CSV may hold for a boolean, lower-cased.
+BOOLEANS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
+
+
+def converted(column: pl.Expr, source: Any, target: Any) -> pl.Expr:
+    """A column converted to the schema's type; null where a value does not convert.
+
+    Text becomes booleans, dates and times by parsing (Polars casts no text to them);
+    everything else by casting.
+    """
+    if source == pl.String and target == pl.Boolean:
+        return column.str.to_lowercase().replace_strict(
+            BOOLEANS, default=None, return_dtype=pl.Boolean
+        )
+    if source == pl.String and target == pl.Date:
+        return column.str.to_date(strict=False)
+    if source == pl.String and target == pl.Datetime:
+        return column.str.to_datetime(strict=False)
+    return column.cast(target, strict=False)
 
 
 def check_rows(batches: Iterable[pl.DataFrame], schema: pa.DataFrameSchema) -> list[Problem]:
