@@ -3,15 +3,19 @@
 Most tests update a generated, committed project from a "previous release" of the kit
 (the work tree, tagged TEST_VERSION) to a "next release": the same kit plus a test-only
 change that renames a choice value and moves a file (each with its migration) and
-rewrites one line. One updates a project made before the kit's first release (a commit
-in its history) to the work tree, through copier.yml's own migrations. Slow: most tests
-then run the project's own checks.
+rewrites one line. Others update a project made before the kit's first release (a commit
+in its history) to the work tree, through copier.yml's own migrations; one of them is set
+up by that old kit's copy task, edited, updated and resolved as a team would, then runs
+its checks and its pipeline. Slow: most tests then run the project's own checks.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -74,6 +78,12 @@ FIRST_RELEASE_MOVES = {
     "tests/unit/test_prepare.py": "tests/unit/test_validation.py",
 }
 TEAM_EDITED = ["src/{package}/data/io.py", "src/{package}/evaluation/regression.py"]
+TEAM_PARAMS_COMMENT = "flipper length only adds noise for our colony"
+# 0.1.0's featurize.ratios for a project that derived the ratios before (add_ratios: true).
+SAMPLE_RATIOS = {
+    "bill_length_to_depth": ["bill_length_mm", "bill_depth_mm"],
+    "body_mass_per_flipper_mm": ["body_mass_g", "flipper_length_mm"],
+}
 CONFLICT_MARKERS = re.compile(r"^(<<<<<<< before updating|>>>>>>> after updating)$", re.M)
 
 
@@ -246,7 +256,7 @@ def test_migrations_are_idempotent(releases: Path, tmp_path: Path) -> None:
             a.replace("{{ _copier_conf.answers_file }}", ANSWERS_FILE)
             for a in migration["command"][2:]
         ]
-        run(project, "python", str(script), *arguments)
+        run(project, sys.executable, str(script), *arguments)
     assert git(project, "status", "--porcelain") == ""
 
 
@@ -306,7 +316,7 @@ def kit_migrations_rerun(kit: Path, project: Path) -> None:
             for a in migration["command"][2:]
         ]
         assert not any("{{" in a for a in arguments), f"unrendered Jinja: {arguments}"
-        run(project, "python", str(script), *arguments)
+        run(project, sys.executable, str(script), *arguments)
 
 
 @pytest.mark.parametrize("recorded", ["tag", "commit"])
@@ -342,6 +352,90 @@ def test_a_project_from_before_the_first_release_keeps_edits_in_moved_modules(
         text = (project / moves[name]).read_text(encoding="utf-8")
         assert f"team edit in {name}" in text, f"the team's edit of {name} is lost"
 
+    # params.yaml (user-owned, never re-rendered) is migrated to 0.1.0's shape.
+    params = yaml.safe_load((project / "params.yaml").read_text(encoding="utf-8"))
+    assert params["data"] == {"raw": "data/raw/penguins.csv", "task": "classification"}
+    assert params["featurize"] == {"exclude": [], "ratios": SAMPLE_RATIOS}
+
     before = tree_bytes(project)
     kit_migrations_rerun(kit, project)
     assert tree_bytes(project) == before, "copier.yml's migrations are not idempotent"
+
+
+def commit_without_hooks(project: Path, message: str) -> None:
+    """Commit everything; the hooks the copy task installed would fetch the kit's."""
+    git(project, "add", "-A")
+    git(project, "-c", f"core.hooksPath={os.devnull}", "commit", "--quiet", "-m", message)
+
+
+def team_edits_params(project: Path) -> None:
+    """The team drops a feature, with their reason, and tunes the forest (params.yaml)."""
+    edits = {
+        "  numeric: [bill_length_mm, bill_depth_mm, flipper_length_mm, body_mass_g]\n": (
+            f"  # {TEAM_PARAMS_COMMENT}\n  numeric: [bill_length_mm, bill_depth_mm, body_mass_g]\n"
+        ),
+        "  add_ratios: true # derive bill length/depth and body mass/flipper length\n": (
+            "  add_ratios: false\n"
+        ),
+        "  n_estimators: 200\n": "  n_estimators: 150\n",
+    }
+    for old, new in edits.items():
+        replace_in(project / "params.yaml", old, new)
+
+
+def resolve_as_the_team(project: Path, edited: dict[str, str]) -> list[str]:
+    """Resolve the update's conflicts as a team would; the files that had conflicts.
+
+    Each conflicted file takes the kit's side (copier records it as "theirs" in git's
+    index); where the team had edited the file (edited: new path -> their marker), they
+    put their edit back on top of it.
+    """
+    files = conflicted(project)
+    for name in files:
+        git(project, "-c", f"core.hooksPath={os.devnull}", "checkout", "--theirs", "--", name)
+        if name in edited:
+            mark(project, name, edited[name])
+    git(project, "add", "-A")
+    return files
+
+
+def test_a_project_from_before_the_first_release_runs_after_the_update(
+    releases: Path, tmp_path: Path
+) -> None:
+    # Set up by the old kit's copy task (environment, DVC, pipeline run, commits), as a team
+    # has it, then edited: two modules that 0.1.0 moves, and params.yaml's features.
+    project = render(releases, tmp_path / "project", version=BEFORE_FIRST_RELEASE, tasks=True)
+    assert git(project, "status", "--porcelain") == "", "the old kit's copy task did not finish"
+    package = str(answers_of(project)["package_name"])
+    moves = {
+        old.format(package=package): new.format(package=package)
+        for old, new in FIRST_RELEASE_MOVES.items()
+    }
+    edited = {moves[name.format(package=package)]: f"team edit in {name}" for name in TEAM_EDITED}
+    for name in TEAM_EDITED:
+        mark(project, name.format(package=package), f"team edit in {name}")
+    team_edits_params(project)
+    commit_without_hooks(project, "the team's edits")
+
+    update_project(project, version=PREVIOUS)
+
+    params_text = (project / "params.yaml").read_text(encoding="utf-8")
+    assert TEAM_PARAMS_COMMENT in params_text, "the team's comment in params.yaml is lost"
+    params = yaml.safe_load(params_text)
+    assert params["data"] == {"raw": "data/raw/penguins.csv", "task": "classification"}
+    assert params["featurize"] == {"exclude": ["flipper_length_mm"], "ratios": {}}
+    assert params["train"]["n_estimators"] == 150
+    resolved = resolve_as_the_team(project, edited)
+    assert set(resolved) <= set(moves.values()), f"conflicts outside the moved files: {resolved}"
+    for name, marker in edited.items():
+        assert marker in (project / name).read_text(encoding="utf-8")
+
+    run(project, "uv", "sync", "--quiet")
+    assert_checks_pass(project)
+    run(project, "uv", "run", "--frozen", "dvc", "repro")
+    # The pipeline ran with the team's migrated params, end to end.
+    metadata = json.loads((project / "models/metadata.json").read_text(encoding="utf-8"))
+    assert metadata["params"]["featurize"] == params["featurize"]
+    assert metadata["params"]["train"]["n_estimators"] == 150
+    metrics = json.loads((project / "reports/evaluation/metrics.json").read_text("utf-8"))
+    assert metrics["accuracy"] > 0.9
