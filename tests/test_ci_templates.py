@@ -298,6 +298,14 @@ def regressed(generated_project: Path, tmp_path_factory: pytest.TempPathFactory)
     return clone
 
 
+def metrics_file(project: Path) -> str:
+    """The metrics file the project's dvc.yaml declares (evaluate's first metric)."""
+    pipeline = yaml.safe_load((project / "dvc.yaml").read_text(encoding="utf-8"))
+    [declared] = pipeline["stages"]["evaluate"]["metrics"][0]
+    paths = {name: value for entry in pipeline["vars"] for name, value in entry["paths"].items()}
+    return declared.replace("${paths.evaluation}", paths["evaluation"])
+
+
 def base_branch(clone: Path) -> str:
     """The branch the clone started from (main or master, as the user's git makes it)."""
     return git(clone, "rev-parse", "--abbrev-ref", "origin/HEAD").strip().removeprefix("origin/")
@@ -312,8 +320,9 @@ def test_report_fails_on_a_regression_beyond_tolerance(regressed: Path) -> None:
     markdown = (regressed / "reports/metrics-diff.md").read_text(encoding="utf-8")
     assert markdown.startswith(f"## Metrics and params against `{base}`")
     assert "**Fail**" in markdown
-    assert "`accuracy` (reports/metrics/metrics.json) dropped from" in markdown
-    assert re.search(r"\| reports/metrics/metrics\.json \| accuracy +\| [\d.]+ +\|", markdown)
+    metrics = metrics_file(regressed)
+    assert f"`accuracy` ({metrics}) dropped from" in markdown
+    assert re.search(rf"\| {re.escape(metrics)} \| accuracy +\| [\d.]+ +\|", markdown)
     assert re.search(r"\| params\.yaml +\| train\.max_depth \| 8 +\| 1 +\|", markdown)
     assert markdown.strip() in result.stdout
 
