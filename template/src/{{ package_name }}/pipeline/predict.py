@@ -13,7 +13,7 @@ import polars as pl
 import typer
 
 from ..data import schema, storage
-from ..data.validation import ROW, RowValidator, check_columns, raise_for
+from ..data.validation import RowValidator, check_columns, raise_for
 from ..errors import PipelineError
 from ..models.persistence import load_model
 from ..models.predict import score
@@ -35,8 +35,8 @@ def predict(
     A row with no value in any feature gets no prediction (prepare drops such rows too).
     """
     model = load_model(model_path)
-    needed = model.features.inputs
-    raise_for(check_columns(storage.header(source), needed, strict=False), str(source))
+    needed, columns = model.features.inputs, storage.header(source)
+    raise_for(check_columns(columns, needed, strict=False), str(source))
     # Today's schema checks the columns it still declares; the model knows their types.
     accepted = schema.Features.to_schema()
     validator = RowValidator(accepted.select_columns([n for n in needed if n in accepted.columns]))
@@ -44,7 +44,7 @@ def predict(
     raise_for(validator.problems, str(source))
     if not validator.rows_seen:
         raise PipelineError(f"{source} has no rows to score")
-    inputs = pl.concat(rows).drop(ROW)
+    inputs = pl.concat(rows).select(columns)  # the input's own column order
     with step(f"Scoring {inputs.height} rows with {model_path}"):
         predictions = score(model, inputs)
     unscored = predictions[model.prediction_column].null_count()
