@@ -94,6 +94,15 @@ def readme(session: nox.Session) -> None:
     session.run("python", "tests/cookiecutter_json.py")
 
 
+@nox.session(name="reserved-names")
+def reserved_names(session: nox.Session) -> None:
+    """Regenerate includes/installed_modules.jinja: the package names that would shadow a
+    module the generated project installs. Reads the default project's environment, made
+    afresh (uv sync from uv's cache), or a project or venv given: `-- /path/to/project`."""
+    _sync(session, "test")
+    session.run("python", "tests/reserved_names.py", *session.posargs)
+
+
 @nox.session
 def demo(session: nox.Session) -> None:
     """Render a project with the default answers from this checkout and run it end to end.

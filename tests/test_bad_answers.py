@@ -26,16 +26,48 @@ BAD_ANSWERS = [
     ("package_name", "pandas", ["'pandas' would shadow the commonly installed module"]),
     ("description", "", ["description must not be empty", "e.g."]),
     ("author_name", "", ["author_name must not be empty", "e.g."]),
-    ("author_email", "not-an-email", ["name@domain.tld", "got 'not-an-email'"]),
+    ("author_email", "not-an-email", ["name@domain.tld", 'got "not-an-email"']),
     ("author_email", "ada@localhost", ["name@domain.tld", "e.g. ada@example.com"]),
     ("author_email", "ada lovelace@example.com", ["name@domain.tld"]),
+    # A trailing newline slipped past `$`; control characters broke TOML and YAML.
+    ("project_name", "Penguins\n", ["must be one line", "e.g. Penguin Classifier"]),
+    ("project_name", "Pen\tguins", ["without control characters", "e.g."]),
+    ("project_name", "Pen\x7fguins", ["DEL or C1", "e.g."]),
+    ("project_name", "Pen\x85guins", ["DEL or C1", "e.g."]),
+    ("project_name", "Pen\x00guins", ["without control characters", "e.g."]),
+    ("project_name", "Pen\u2028guins", ["must be one line", "e.g."]),
+    ("project_name", " Penguins", ["must not start or end with whitespace", "e.g."]),
+    ("project_name", "P" * 81, ["at most 80 characters", "e.g.", "got 81 characters"]),
+    ("project_slug", "penguins\n", ["single hyphens", "e.g. penguin-classifier"]),
+    ("project_slug", "p" * 61, ["at most 60 characters", "e.g. penguin-classifier"]),
+    ("project_slug", "p" * 300, ["at most 60 characters", "got 300 characters"]),
+    ("package_name", "penguins\n", ["lowercase Python identifier", "e.g. penguin_classifier"]),
+    ("package_name", "p" * 41, ["at most 40 characters", "e.g. penguin_classifier"]),
+    ("package_name", "p" * 300, ["at most 40 characters", "got 300 characters"]),
+    ("description", "Uses ${HOME}\n", ["description must be one line", "e.g."]),
+    ("description", "Penguins\x1b[31m", ["without control characters", "e.g."]),
+    ("description", "Penguins ", ["must not start or end with whitespace", "e.g."]),
+    ("description", "d" * 301, ["at most 300 characters", "e.g."]),
+    ("author_name", "Ada\n", ["author_name must be one line", "e.g. Ada Lovelace"]),
+    ("author_name", "Ada\x9bLovelace", ["DEL or C1", "e.g. Ada Lovelace"]),
+    ("author_name", "A" * 101, ["at most 100 characters", "e.g. Ada Lovelace"]),
+    ("author_email", "ada@example.com\n", ["name@domain.tld", "e.g. ada@example.com"]),
+    ("author_email", "ada\x7f@example.com", ["without spaces or control characters"]),
+    ("author_email", "a" * 243 + "@example.com", ["at most 254 characters", "e.g."]),
+]
+# Names of modules the generated project installs (includes/installed_modules.jinja):
+# its package would shadow them (`click` gave "No module named 'click.pipeline'").
+SHADOWING = ["click", "conftest", "material", "hydra", "packaging", "tqdm", "pre_commit"]
+BAD_ANSWERS += [
+    ("package_name", name, [f"'{name}' would shadow a module the project installs", "e.g."])
+    for name in [*SHADOWING, "importlinter", "yaml", "sklearn", "dvc", "polars"]
 ]
 
 
 @pytest.mark.parametrize(
     ("question", "value", "expected"),
     BAD_ANSWERS,
-    ids=[f"{question}={value!r}" for question, value, _ in BAD_ANSWERS],
+    ids=[f"{question}={value[:40]!r}" for question, value, _ in BAD_ANSWERS],
 )
 def test_bad_answer_is_refused_with_its_rule(
     kit: Path, tmp_path: Path, question: str, value: str, expected: list[str]
@@ -63,6 +95,14 @@ def test_cli_refusal_names_the_rule_and_leaves_nothing(kit: Path, tmp_path: Path
         ("package_name", "penguin_classifier"),
         ("author_email", "ada.lovelace+ml@example.co.uk"),
         ("project_name", "Pingüino ML"),
+        ("project_name", 'A [x](missing.md) & <b>${HOME}</b> #1 \\ "q"'),
+        ("project_name", "P" * 80),
+        ("project_slug", "p" * 60),
+        ("package_name", "p" * 40),
+        ("description", 'Uses ${HOME}: #1, \\${x}, "quotes" and [links](missing.md)'),
+        ("description", "d" * 300),
+        ("author_name", 'O\'Brien "Q" \\'),
+        ("author_email", 'o"brien\\x@example.com'),
     ],
 )
 def test_the_examples_in_the_messages_are_accepted(

@@ -23,7 +23,11 @@ def test_ci_runs_the_readme_test_command() -> None:
 def test_readme_commands_and_session_table_match_the_noxfile() -> None:
     readme = README.read_text(encoding="utf-8")
     noxfile = (KIT_ROOT / "noxfile.py").read_text(encoding="utf-8")
-    defined = set(re.findall(r"^@nox.session\ndef (\w+)\(", noxfile, re.MULTILINE))
+    # A session is named by its function, or by `@nox.session(name="...")`.
+    sessions = re.findall(
+        r'^@nox.session(?:\(name="([\w-]+)"\))?\ndef (\w+)\(', noxfile, re.MULTILINE
+    )
+    defined = {name or function for name, function in sessions}
     # `uvx nox -s ...` is how the README runs the kit's own sessions.
     commanded = {
         name

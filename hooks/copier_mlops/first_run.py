@@ -2,7 +2,11 @@
 
 Steps: git init, the environment (uv), sample data into DVC, the first commit, then the
 project's own `nox -s setup` (git hooks, pipeline), and a commit of the pipeline's results.
-Every step is idempotent, so running the task again finishes an interrupted setup.
+Every step is idempotent; `uv run nox -s setup` finishes an interrupted setup.
+
+It acts on a fresh copy only. copier also runs copy tasks on `copier recopy`, and a
+copy can land in a folder that a repository already tracks: there the history is the
+team's, so the task makes no commit, changes no file, and says so.
 
 It runs under copier's Python, so it uses the standard library only. A failing step
 never fails copier: copier would delete the freshly rendered project. Instead the task
@@ -21,6 +25,8 @@ from pathlib import Path
 
 SAMPLE_DATA = "data/raw/penguins.csv"
 RESUME = "cd into the project and run `uv run nox -s setup`"
+# How much of a failing tool's output to show: its error is at the end.
+TAIL_LINES = 20
 
 
 class StepFailed(Exception):
@@ -40,11 +46,31 @@ FOREIGN_ENVIRONMENT = ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "UV_PYTHON")
 def run(*command: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     """Run a command in the project; raise StepFailed with its output when it fails."""
     env = {k: v for k, v in os.environ.items() if k not in FOREIGN_ENVIRONMENT}
-    result = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
+    result = subprocess.run(
+        command, capture_output=True, text=True, errors="replace", check=False, env=env
+    )
     if check and result.returncode != 0:
-        output = (result.stdout + result.stderr).strip()
-        raise StepFailed(f"`{' '.join(command)}` exited {result.returncode}:\n{output}")
+        # Tools write their error last, usually on stderr: it ends what is shown.
+        output = tail(f"{result.stdout.rstrip()}\n{result.stderr}")
+        said = f", the last lines it wrote:\n{output}" if output else " without a message"
+        raise StepFailed(f"`{' '.join(command)}` exited {result.returncode}{said}")
     return result
+
+
+def tail(output: str, lines: int = TAIL_LINES) -> str:
+    """The last lines of a tool's output, indented, where its error usually is."""
+    kept = output.strip().splitlines()[-lines:]
+    return "\n".join(f"    {line}".rstrip() for line in kept)
+
+
+def tracked_here() -> bool:
+    """Whether a git repository already tracks files in this folder (not a fresh copy).
+
+    True after `copier recopy` of a committed project, and for a copy into a folder that
+    a repository (the project's own or an enclosing one) already tracks.
+    """
+    result = run("git", "ls-files", "--cached", "--", ".", check=False)
+    return result.returncode == 0 and bool(result.stdout.strip())
 
 
 def git_identity(author_name: str, author_email: str) -> list[str]:
@@ -65,7 +91,7 @@ def commit(message: str, identity: Sequence[str]) -> None:
 
 
 def first_run(project_name: str, version: str, author_name: str, author_email: str) -> None:
-    """Every step from a rendered folder to a committed, green project."""
+    """Every step from a freshly rendered folder to a committed, green project."""
     toplevel = run("git", "rev-parse", "--show-toplevel", check=False).stdout.strip()
     # A project inside another repository (a monorepo, a scratch folder) gets its own:
     # DVC and the git hooks work on the project's repository, not the enclosing one.
@@ -76,7 +102,8 @@ def first_run(project_name: str, version: str, author_name: str, author_email: s
     say("2/5 creating the environment with uv (first run downloads packages)")
     run("uv", "sync", "--quiet")
     say(f"3/5 tracking {SAMPLE_DATA} with DVC")
-    run("uv", "run", "--frozen", "dvc", "add", "--quiet", SAMPLE_DATA)
+    # Not --quiet: DVC's quiet mode hides its own error message too.
+    run("uv", "run", "--frozen", "dvc", "add", SAMPLE_DATA)
     commit(f"Start {project_name} from copier-mlops {version}", identity)
     say("4/5 uv run nox -s setup: git hooks, then the pipeline (dvc repro)")
     run("uv", "run", "--frozen", "nox", "--session", "setup")
@@ -90,6 +117,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     for option in ("--project-name", "--version", "--author-name", "--author-email"):
         parser.add_argument(option, required=True)
     args = parser.parse_args(argv)
+    if tracked_here():
+        say(
+            "this folder is already tracked by git (a `copier recopy`, or a copy into an "
+            "existing repository), so setup skipped: no commit made, no file changed. "
+            "Review what copier rendered with `git status` and `git diff`; to set up the "
+            f"environment and pipeline, {RESUME}."
+        )
+        return 0
     if shutil.which("uv") is None:
         say(
             "uv is not installed, so the environment, data and pipeline were not set up. "

@@ -33,7 +33,8 @@ def evaluate(model: SavedModel, rows: pl.DataFrame, top: int) -> Results:
     scored = predict(model, rows.select(model.features.columns))
     truth = rows[model.target].to_list()
     predicted = scored[model.prediction_column].to_list()
-    importance = feature_importance_figure(top_features(feature_importances(model.pipeline), top))
+    importances = feature_importances(model.pipeline, model.features)
+    importance = feature_importance_figure(top_features(importances, top))
     if model.task == "regression":
         return Results(
             regression_metrics(truth, predicted),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,7 @@ def model_metadata(
 ) -> dict[str, Any]:
     """Everything needed to trust, compare or reproduce a model, as JSON-ready data."""
     return {
-        "created_at": (created_at or datetime.now(UTC)).isoformat(timespec="seconds"),
+        "created_at": (created_at or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
         "git_revision": git_revision,
         "params": params,
         "data_md5": data,

@@ -17,10 +17,11 @@ _POSITION = "_position"
 
 def predict(model: SavedModel, features: pl.DataFrame) -> pl.DataFrame:
     """The prediction for each row of model inputs; class probabilities for classification."""
-    predicted = pl.Series(model.prediction_column, model.pipeline.predict(features))
+    inputs = features.select(model.features.columns)  # the model reads columns by position
+    predicted = pl.Series(model.prediction_column, model.pipeline.predict(inputs))
     if model.task == "regression":
         return predicted.cast(pl.Float64).to_frame()
-    probabilities: Any = model.pipeline.predict_proba(features)
+    probabilities: Any = model.pipeline.predict_proba(inputs)
     return pl.DataFrame(
         [
             predicted,

@@ -25,10 +25,14 @@ def build_model(task: Task, params: TrainParams, features: FeatureSpec) -> Pipel
             ("encode", OneHotEncoder(handle_unknown="ignore")),
         ]
     )
+    # Columns by position in `features.columns` order, which is how callers pass them
+    # (`frame.select(spec.columns)`): scikit-learn 1.7, the last release for Python 3.10,
+    # cannot select polars columns by name.
+    numeric_count = len(features.numeric_columns)
     preprocess = ColumnTransformer(
         [
-            ("numeric", numeric, features.numeric_columns),
-            ("categorical", categorical, list(features.categorical)),
+            ("numeric", numeric, list(range(numeric_count))),
+            ("categorical", categorical, list(range(numeric_count, len(features.columns)))),
         ]
     )
     forest_type = RandomForestClassifier if task == "classification" else RandomForestRegressor
@@ -43,12 +47,17 @@ def build_model(task: Task, params: TrainParams, features: FeatureSpec) -> Pipel
 
 
 def fit(model: Pipeline, features: Any, target: Any) -> Pipeline:
-    """Fit model on an in-memory frame (pandas or polars) and return it."""
+    """Fit model on an in-memory frame (pandas or polars) and return it.
+
+    The frame holds the model's columns in `FeatureSpec.columns` order, as `predict` gets them.
+    """
     return model.fit(features, target)
 
 
-def feature_importances(model: Pipeline) -> dict[str, float]:
+def feature_importances(model: Pipeline, features: FeatureSpec) -> dict[str, float]:
     """Each encoded feature's mean decrease in impurity, as the fitted forest reports it."""
-    names = [str(name) for name in model.named_steps["preprocess"].get_feature_names_out()]
+    # The input names come from the spec: scikit-learn 1.7 does not read them from polars.
+    preprocess = model.named_steps["preprocess"]
+    names = [str(name) for name in preprocess.get_feature_names_out(features.columns)]
     values = model.named_steps[ESTIMATOR].feature_importances_
     return {name: float(value) for name, value in zip(names, values, strict=True)}
