@@ -6,11 +6,13 @@ Figures are built with matplotlib's object API (no pyplot), so no display is nee
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from matplotlib.figure import Figure
 from sklearn.metrics import ConfusionMatrixDisplay, PredictionErrorDisplay, RocCurveDisplay
+
+ErrorKind = Literal["actual_vs_predicted", "residual_vs_predicted"]
 
 
 def confusion_matrix_figure(truth: Sequence[Any], predicted: Sequence[Any]) -> Figure:
@@ -38,31 +40,29 @@ def roc_curves_figure(truth: Sequence[Any], probabilities: Any, classes: Sequenc
 
 def predicted_vs_actual_figure(truth: Sequence[float], predicted: Sequence[float]) -> Figure:
     """Each prediction against its true value; perfect predictions lie on the diagonal."""
-    figure = Figure(figsize=(5, 4), layout="constrained")
-    axes = figure.add_subplot()
-    PredictionErrorDisplay.from_predictions(
-        np.asarray(truth, float),
-        np.asarray(predicted, float),
-        kind="actual_vs_predicted",
-        random_state=0,  # large test splits show the same 1,000 points every run
-        ax=axes,
-    )
-    axes.set_title("Predicted against actual (test split)")
-    return figure
+    return _prediction_errors(truth, predicted, "actual_vs_predicted", "Predicted against actual")
 
 
 def residuals_figure(truth: Sequence[float], predicted: Sequence[float]) -> Figure:
     """Each residual (actual - predicted) against the prediction; no pattern is good."""
+    return _prediction_errors(
+        truth, predicted, "residual_vs_predicted", "Residuals against predicted"
+    )
+
+
+def _prediction_errors(
+    truth: Sequence[float], predicted: Sequence[float], kind: ErrorKind, title: str
+) -> Figure:
     figure = Figure(figsize=(5, 4), layout="constrained")
     axes = figure.add_subplot()
     PredictionErrorDisplay.from_predictions(
         np.asarray(truth, float),
         np.asarray(predicted, float),
-        kind="residual_vs_predicted",
-        random_state=0,
+        kind=kind,
+        random_state=0,  # large test splits show the same 1,000 points every run
         ax=axes,
     )
-    axes.set_title("Residuals against predicted (test split)")
+    axes.set_title(f"{title} (test split)")
     return figure
 
 
