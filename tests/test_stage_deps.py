@@ -11,15 +11,13 @@ import ast
 import re
 import shlex
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
+from copier_mlops.dvc_pipeline import StageSpec, load_stage_specs
 
 from support import render
 
 STAGE_MODULE = re.compile(r"^\s*python\s+-m\s+(\S+)")
-INTERPOLATION = re.compile(r"\$\{\s*([\w.-]+)\s*\}")
 
 
 @pytest.fixture(scope="module")
@@ -32,40 +30,9 @@ def project(request: pytest.FixtureRequest) -> Path:
     return request.getfixturevalue(request.param)
 
 
-def lookup(variables: dict[str, Any], dotted: str) -> Any:
-    value: Any = variables
-    for key in dotted.split("."):
-        if not isinstance(value, dict) or key not in value:
-            pytest.fail(f"dvc.yaml: ${{{dotted}}} is defined neither in params.yaml nor in vars")
-        value = value[key]
-    return value
-
-
-def resolve(value: Any, variables: dict[str, Any]) -> Any:
-    """DVC's `${...}` interpolation, recursively, for the parts of dvc.yaml checked here."""
-    if isinstance(value, str):
-        return INTERPOLATION.sub(lambda found: str(lookup(variables, found.group(1))), value)
-    if isinstance(value, list):
-        return [resolve(item, variables) for item in value]
-    if isinstance(value, dict):
-        return {resolve(key, variables): resolve(item, variables) for key, item in value.items()}
-    return value
-
-
-def stages(project: Path) -> dict[str, dict[str, Any]]:
-    """dvc.yaml's stages with `${...}` resolved as DVC does: params.yaml, then `vars`."""
-    pipeline = yaml.safe_load((project / "dvc.yaml").read_text(encoding="utf-8"))
-    variables = dict(yaml.safe_load((project / "params.yaml").read_text(encoding="utf-8")))
-    for entry in pipeline.get("vars", []):
-        if isinstance(entry, str):  # a file of variables, as DVC allows
-            entry = yaml.safe_load((project / entry).read_text(encoding="utf-8"))
-        variables.update(entry)
-    return {name: resolve(stage, variables) for name, stage in pipeline["stages"].items()}
-
-
-def paths_of(entries: list[Any]) -> list[str]:
-    """Paths of a deps/outs list: plain strings or single-key mappings with options."""
-    return [entry if isinstance(entry, str) else next(iter(entry)) for entry in entries]
+def stages(project: Path) -> dict[str, StageSpec]:
+    """dvc.yaml's stages with `${...}` resolved as DVC does, by the kit's own reader."""
+    return {spec.name: spec for spec in load_stage_specs(project / "dvc.yaml")}
 
 
 class Package:
@@ -129,11 +96,12 @@ class Package:
         return {name: path for name in seen if (path := self.file(name)) is not None}
 
 
-def python_stages(project: Path) -> dict[str, tuple[str, dict[str, Any]]]:
+def python_stages(project: Path) -> dict[str, tuple[str, StageSpec]]:
     """The stages whose command is `python -m <package>.pipeline.<name> ...`."""
     found = {}
     for name, stage in stages(project).items():
-        command = " ".join(shlex.split(stage["cmd"]))
+        assert stage.cmd is not None, f"stage {name!r}: its command does not resolve"
+        command = " ".join(shlex.split(stage.cmd))
         matched = STAGE_MODULE.match(command)
         if matched and ".pipeline." in matched.group(1):
             found[name] = (matched.group(1), stage)
@@ -148,7 +116,7 @@ def test_every_imported_module_is_a_dep_of_its_stage(project: Path) -> None:
     missing = []
     for name, (module, stage) in python_stages(project).items():
         package = Package(project, module.split(".")[0])
-        deps = [project / dep for dep in paths_of(stage.get("deps", []))]
+        deps = [project / dep for dep in stage.deps]
         for imported, path in sorted(package.closure(module).items()):
             if not any(path == dep or dep in path.parents for dep in deps):
                 relative = path.relative_to(project).as_posix()
@@ -158,16 +126,11 @@ def test_every_imported_module_is_a_dep_of_its_stage(project: Path) -> None:
 
 def test_every_dep_exists_or_is_made_by_a_stage(project: Path) -> None:
     all_stages = stages(project)
-    made = {
-        path
-        for stage in all_stages.values()
-        for kind in ("outs", "metrics", "plots")
-        for path in paths_of(stage.get(kind, []))
-    }
+    made = {path for stage in all_stages.values() for path in stage.outs}
     dangling = [
         f"stage {name!r} depends on {dep}, which neither exists nor is a stage's output"
         for name, stage in all_stages.items()
-        for dep in paths_of(stage.get("deps", []))
+        for dep in stage.deps
         if dep not in made and not (project / dep).exists()
     ]
     assert not dangling, "\n".join(dangling)
