@@ -7,10 +7,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from copier_mlops import copier_answers_intact as intact
 from copier_mlops.copier_answers_intact import (
     check_answers_file,
+    installed_rev,
     main,
+    names_a_commit,
     questions_from_copier_yml,
+    questions_from_git,
     structural_problems,
 )
 
@@ -144,12 +148,56 @@ def test_questions_given_as_args_catch_unknown_keys_offline(tmp_path: Path) -> N
     ]
 
 
-def test_an_unreadable_commit_is_skipped_with_a_note(project: Path) -> None:
-    """A template commit that only existed in a dirty work tree cannot be read back."""
+def test_a_commit_the_local_template_does_not_have_is_refused(project: Path) -> None:
+    """A hand-edited _commit, or one from uncommitted template changes, cannot be checked."""
     edit_answers(project, _commit="0.0.0-1-gdeadbee")
-    problems, note = check_answers_file(project / ANSWERS, [])
-    assert problems == []
-    assert note.startswith("note: answer keys not compared")
+    problems, _ = check_answers_file(project / ANSWERS, [])
+    assert len(problems) == 1
+    assert problems[0].startswith(
+        "_commit: '0.0.0-1-gdeadbee' names no tag or commit in the template repository"
+    )
+    assert "copier update --trust --vcs-ref=<tag>" in problems[0]
+
+
+def test_a_commit_that_is_an_option_is_refused_and_never_reaches_git(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    planted = tmp_path / "planted"
+    edit_answers(project, _commit=f"--output={planted}")
+    monkeypatch.chdir(project)
+    assert main([]) == 1
+    assert not planted.exists()
+    problems, _ = check_answers_file(project / ANSWERS, [])
+    assert problems == [
+        f"_commit: '--output={planted}' is not a tag or commit copier records (it starts "
+        "with '-' or holds spaces or control characters)"
+    ]
+    # The git calls themselves end options before the value, whatever reaches them.
+    src_path = Path(yaml.safe_load((project / ANSWERS).read_text(encoding="utf-8"))["_src_path"])
+    assert questions_from_git(src_path, f"--output={planted}") is None
+    assert not names_a_commit(src_path, f"--output={planted}")
+    assert not planted.exists()
+
+
+def test_a_kit_at_a_url_is_checked_with_the_copier_yml_pre_commit_installed(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """pre-commit installs the hook from the kit at the config's rev, copier.yml included."""
+    answers = yaml.safe_load((project / ANSWERS).read_text(encoding="utf-8"))
+    edit_answers(project, _src_path="https://example.com/org/copier-mlops.git", license="GPL")
+    kit_questions = questions_from_copier_yml(
+        (Path(answers["_src_path"]) / "copier.yml").read_text(encoding="utf-8")
+    )
+    monkeypatch.setattr(intact, "packaged_questions", lambda: kit_questions)
+    monkeypatch.chdir(project)
+    assert installed_rev(project / ".pre-commit-config.yaml") == answers["_commit"]
+    assert main([]) == 1
+    assert "license: 'GPL' is not one of the template's choices" in capsys.readouterr().out
+
+    # Installed from another rev, the shipped questions may not be the recorded ones.
+    edit_answers(project, _commit="0.0.1")
+    assert main([]) == 0
+    assert "installs this hook at another rev" in capsys.readouterr().out
 
 
 def test_a_missing_answers_file_fails_with_the_fix(tmp_path: Path) -> None:

@@ -86,6 +86,21 @@ def test_copier_answers_intact_passes_untouched_answers_and_refuses_hand_edits(
     assert "copier update --trust -d key=value" in output
 
 
+def test_copier_answers_intact_checks_a_kit_at_a_url_with_its_shipped_questions(
+    kit: Path, generated: Path, pre_commit_home: Path
+) -> None:
+    """A team's kit lives at a URL: the hook compares against the copier.yml it ships."""
+    answers = generated / ".copier-answers.yml"
+    text = answers.read_text(encoding="utf-8")
+    source = next(line for line in text.splitlines() if line.startswith("_src_path:"))
+    text = text.replace(source, "_src_path: https://example.com/org/copier-mlops.git")
+    answers.write_text(text.replace("license: MIT", "license: GPL"), encoding="utf-8")
+    git(generated, "add", ".copier-answers.yml")
+    passed, output = try_repo(kit, generated, pre_commit_home, "copier-answers-intact")
+    assert not passed
+    assert "license: 'GPL' is not one of the template's choices" in output
+
+
 def test_params_valid_passes_generated_params_and_refuses_a_duplicate_key(
     kit: Path, generated: Path, pre_commit_home: Path
 ) -> None:

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,11 @@ from copier_mlops.strict_yaml import YamlFileError, loads_strict
 
 DEFAULT_ANSWERS_FILE = ".copier-answers.yml"
 REQUIRED_KEYS = ("_commit", "_src_path")
+HOOK_ID = "copier-answers-intact"
+# The kit's copier.yml, shipped inside this package (pyproject.toml, force-include): when
+# pre-commit installed the hook from the kit at the rev the answers record, these are the
+# questions of that exact kit version, even when the kit is only reachable at a URL.
+PACKAGED_COPIER_YML = "copier.yml"
 # git's markers, and the ones copier writes on `copier update --conflict inline`.
 CONFLICT_MARKER = re.compile(r"^(<<<<<<<|=======$|>>>>>>>|\|\|\|\|\|\|\|)", re.MULTILINE)
 HOW_TO_CHANGE = (
@@ -63,6 +69,12 @@ def structural_problems(text: str) -> tuple[list[str], dict[str, Any] | None]:
         value = answers.get(key)
         if not isinstance(value, str) or not value.strip():
             problems.append(f"{key} is missing or empty: copier update cannot find the template")
+    commit = answers.get("_commit")
+    if isinstance(commit, str) and commit.strip() and not is_revision(commit):
+        problems.append(
+            f"_commit: {commit!r} is not a tag or commit copier records (it starts with '-' "
+            "or holds spaces or control characters)"
+        )
     for key, value in answers.items():
         if not isinstance(key, str):
             problems.append(f"key {key!r} is not a string: copier only writes question names")
@@ -72,6 +84,11 @@ def structural_problems(text: str) -> tuple[list[str], dict[str, Any] | None]:
                 "(scalars and lists of scalars only)"
             )
     return problems, answers
+
+
+def is_revision(value: str) -> bool:
+    """A value git can only read as a revision: never an option, never two words."""
+    return not value.startswith("-") and not re.search(r"[\s\x00-\x1f\x7f]", value)
 
 
 def _is_answer_value(value: Any) -> bool:
@@ -126,16 +143,56 @@ def _literal_choice_values(choices: Any) -> list[Any] | None:
 def questions_from_git(src_path: Path, commit: str) -> TemplateQuestions | None:
     """Read copier.yml (or copier.yaml) of a local template repository at commit."""
     for name in ("copier.yml", "copier.yaml"):
-        shown = subprocess.run(
-            ["git", "-C", str(src_path), "show", f"{commit}:{name}"],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=10,
-            env=_env_without_repository(),
-        )
+        shown = _git(src_path, ["show"], f"{commit}:{name}")
         if shown.returncode == 0:
             return questions_from_copier_yml(shown.stdout)
+    return None
+
+
+def names_a_commit(src_path: Path, commit: str) -> bool:
+    """Whether the template repository has the tag or commit that `_commit` names."""
+    return _git(src_path, ["rev-parse", "--verify", "--quiet"], f"{commit}^{{commit}}").returncode == 0
+
+
+def is_git_repository(path: Path) -> bool:
+    return _git(path, ["rev-parse", "--git-dir"]).returncode == 0
+
+
+def _git(
+    repository: Path, command: list[str], value: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """git in another repository. `--end-of-options` before the value read from a file: it is
+    never an option, whatever it holds (`--output=...` would make `git show` write a file)."""
+    tail = [] if value is None else ["--end-of-options", value]
+    return subprocess.run(
+        ["git", "-C", str(repository), *command, *tail],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=10,
+        env=_env_without_repository(),
+    )
+
+
+def packaged_questions() -> TemplateQuestions | None:
+    """The questions in the copier.yml shipped with this package, if it was built with one."""
+    shipped = resources.files("copier_mlops").joinpath(PACKAGED_COPIER_YML)
+    if not shipped.is_file():
+        return None
+    return questions_from_copier_yml(shipped.read_text(encoding="utf-8"))
+
+
+def installed_rev(config: Path) -> str | None:
+    """The rev pre-commit installed this hook from, per the project's .pre-commit-config.yaml."""
+    try:
+        repos = yaml.safe_load(config.read_text(encoding="utf-8")).get("repos", [])
+    except (OSError, yaml.YAMLError, AttributeError):
+        return None
+    for repo in repos if isinstance(repos, list) else []:
+        hooks = repo.get("hooks", []) if isinstance(repo, dict) else []
+        if any(isinstance(hook, dict) and hook.get("id") == HOOK_ID for hook in hooks):
+            rev = repo.get("rev")
+            return str(rev) if rev is not None else None
     return None
 
 
@@ -176,23 +233,41 @@ def local_template_path(src: str, answers_file: Path) -> Path | None:
     return local if local.is_dir() else None
 
 
+class QuestionsUnavailable(Exception):
+    """`_commit` names nothing in the local template repository `_src_path` names."""
+
+
 def resolve_questions(
     answers: dict[str, Any], answers_file: Path, listed: Sequence[str]
 ) -> tuple[TemplateQuestions | None, str]:
-    """Find the recorded questions offline; also say where they came from (or why not)."""
+    """Find the recorded questions offline; also say where they came from (or why not).
+
+    In order: the local template repository at `_commit`; the copier.yml shipped with this
+    hook when pre-commit installed it from the kit at `_commit`; the --questions list.
+    """
     src = str(answers.get("_src_path", ""))
     commit = str(answers.get("_commit", ""))
     local = local_template_path(src, answers_file)
-    if local is not None and commit:
+    if local is not None and is_git_repository(local):
         questions = questions_from_git(local, commit)
         if questions is not None:
             return questions, f"copier.yml of {src} at {commit}"
+        if not names_a_commit(local, commit):
+            raise QuestionsUnavailable(
+                f"_commit: {commit!r} names no tag or commit in the template repository "
+                f"{src}; it was edited by hand, or the project was generated from "
+                "uncommitted template changes (then update from a committed template: "
+                "`copier update --trust --vcs-ref=<tag>`)"
+            )
+    config = Path(".pre-commit-config.yaml")
+    if installed_rev(config) == commit and (questions := packaged_questions()) is not None:
+        return questions, f"the kit's copier.yml at {commit}, installed by pre-commit"
     if listed:
         return TemplateQuestions(names=set(listed)), "the --questions list"
     return None, (
         "note: answer keys not compared with the template's questions: no local git "
-        f"repository at _src_path {src!r} holds copier.yml at _commit {commit!r}; pass "
-        "--questions to compare offline"
+        f"repository at _src_path {src!r} holds copier.yml at _commit {commit!r}, and "
+        f"{config} installs this hook at another rev; pass --questions to compare offline"
     )
 
 
@@ -207,7 +282,10 @@ def check_answers_file(answers_file: Path, listed: Sequence[str]) -> tuple[list[
     problems, answers = structural_problems(text)
     if answers is None or problems:
         return problems, ""
-    questions, source = resolve_questions(answers, answers_file, listed)
+    try:
+        questions, source = resolve_questions(answers, answers_file, listed)
+    except QuestionsUnavailable as error:
+        return [str(error)], ""
     if questions is None:
         return [], source
     return template_problems(answers, questions), f"questions from {source}"
