@@ -151,7 +151,8 @@ def questions_from_git(src_path: Path, commit: str) -> TemplateQuestions | None:
 
 def names_a_commit(src_path: Path, commit: str) -> bool:
     """Whether the template repository has the tag or commit that `_commit` names."""
-    return _git(src_path, ["rev-parse", "--verify", "--quiet"], f"{commit}^{{commit}}").returncode == 0
+    verified = _git(src_path, ["rev-parse", "--verify", "--quiet"], f"{commit}^{{commit}}")
+    return verified.returncode == 0
 
 
 def is_git_repository(path: Path) -> bool:
