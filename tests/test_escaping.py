@@ -124,10 +124,10 @@ def markdown_plain_text(markdown: str) -> str:
 DERIVED = {"project_name": ["project_slug", "package_name"], "project_slug": ["package_name"]}
 
 
-def render_or_refuse(kit: Path, question: str, value: str) -> Path | None:
-    """Render with one answer; None when the validator of it (or of a default derived
-    from it) refuses it."""
-    destination = Path(tempfile.mkdtemp(prefix="escaping-")) / "project"
+def render_or_refuse(kit: Path, parent: Path, question: str, value: str) -> Path | None:
+    """Render with one answer into parent; None when the validator of it (or of a default
+    derived from it) refuses it."""
+    destination = parent / "project"
     try:
         return render(kit, destination, {question: value})
     except ValueError as error:
@@ -204,11 +204,12 @@ def test_any_answer_is_refused_or_stored_exactly(kit: Path, question: str) -> No
     )
     @given(value=STRATEGIES[question])
     def property_(value: str) -> None:
-        project = render_or_refuse(kit, question, value)
-        event("refused" if project is None else "rendered")
-        if project is not None:
-            for place, stored in stored_values(project)[question].items():
-                assert stored == value, f"{question} {value!r} reads back from {place}"
+        with tempfile.TemporaryDirectory(prefix="escaping-") as parent:
+            project = render_or_refuse(kit, Path(parent), question, value)
+            event("refused" if project is None else "rendered")
+            if project is not None:
+                for place, stored in stored_values(project)[question].items():
+                    assert stored == value, f"{question} {value!r} reads back from {place}"
 
     property_()
 
@@ -226,9 +227,9 @@ def test_any_answer_is_refused_or_stored_exactly(kit: Path, question: str) -> No
     ],
 )
 def test_answers_with_special_characters_read_back_exactly(
-    kit: Path, question: str, value: str
+    kit: Path, tmp_path: Path, question: str, value: str
 ) -> None:
-    project = render_or_refuse(kit, question, value)
+    project = render_or_refuse(kit, tmp_path, question, value)
     assert project is not None, f"{value!r} must be accepted"
     for place, stored in stored_values(project)[question].items():
         assert stored == value, f"{question} {value!r} reads back from {place} as {stored!r}"
