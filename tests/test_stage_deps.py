@@ -2,7 +2,8 @@
 
 A module a stage imports but does not list as a dep is code `dvc repro` would not rerun
 the stage for when it changes: the lock file would then vouch for outputs the current
-code did not make. Render only: the imports are read with `ast`, nothing is installed.
+code did not make. Render only: the imports are read with `ast`, the stages by the real
+DVC (the kit's test dependency), nothing is installed in the project.
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ from __future__ import annotations
 import ast
 import re
 import shlex
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from copier_mlops.dvc_pipeline import StageSpec, load_stage_specs
+from dvc.repo import Repo
 
 from support import render
 
@@ -26,13 +29,32 @@ def regression_project(kit: Path, tmp_path_factory: pytest.TempPathFactory) -> P
 
 
 @pytest.fixture(params=["default_project", "regression_project"])
-def project(request: pytest.FixtureRequest) -> Path:
-    return request.getfixturevalue(request.param)
+def project(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """A private copy: DVC writes its .dvc/tmp folder into a project it reads."""
+    return shutil.copytree(request.getfixturevalue(request.param), tmp_path / "project")
+
+
+@dataclass
+class StageSpec:
+    """A dvc.yaml stage as DVC resolves it: `${...}` interpolated, paths as written."""
+
+    cmd: str
+    deps: list[str]
+    outs: list[str]
 
 
 def stages(project: Path) -> dict[str, StageSpec]:
-    """dvc.yaml's stages with `${...}` resolved as DVC does, by the kit's own reader."""
-    return {spec.name: spec for spec in load_stage_specs(project / "dvc.yaml")}
+    """dvc.yaml's stages, read by DVC itself (the render is not a git repository yet)."""
+    with Repo(str(project), config={"core": {"no_scm": True}}) as repo:
+        return {
+            stage.name: StageSpec(
+                cmd=stage.cmd,
+                deps=[dep.def_path for dep in stage.deps],
+                outs=[out.def_path for out in stage.outs],
+            )
+            for stage in repo.index.stages
+            if stage.cmd  # pipeline stages, not the .dvc files of added data
+        }
 
 
 class Package:

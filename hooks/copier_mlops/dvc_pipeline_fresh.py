@@ -1,33 +1,42 @@
 """pre-commit hook `dvc-pipeline-fresh`: dvc.lock matches the code and params it was run with.
 
-A stage is stale when its command, a dependency's content, a tracked param, or its declared
-deps/params/outs changed since `dvc repro` last wrote dvc.lock. Dependencies that are not
-on disk (data not pulled) are skipped: only what is present can be compared.
+Asks the real DVC (`dvc status --json`), from the project's own environment: `uv run
+--frozen dvc` where the project has a uv.lock, `dvc` on PATH otherwise. A stage is stale
+when DVC would rerun it for a reason of its own (its command, a dependency's content, a
+tracked param, an output edited by hand) or because a stage upstream of it is. What is not
+on disk (data or outputs not pulled) is skipped: only what is present can be compared.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import shutil
+import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from copier_mlops.dvc_hashes import IgnoreCheck, dir_md5, file_md5
 from copier_mlops.dvc_pipeline import (
     PipelineError,
-    StageSpec,
     load_lock,
     load_params_file,
-    load_stage_specs,
     lookup,
     normalize_path,
 )
-from copier_mlops.dvcignore import DvcIgnore
-from copier_mlops.strict_yaml import YamlFileError
+from copier_mlops.strict_yaml import YamlFileError, load_strict
 
 MISSING = object()
+DVC_TIMEOUT_SECONDS = 300
+# The environment of the hook (pre-commit's virtualenv), which is not the project's.
+HOOK_VARIABLES = ("VIRTUAL_ENV", "PYTHONHOME", "PYTHONPATH")
+
+
+class DvcUnavailable(RuntimeError):
+    """Neither the project's environment nor PATH has DVC."""
 
 
 @dataclass
@@ -38,82 +47,57 @@ class StageVerdict:
     reasons: list[str] = field(default_factory=list)
 
 
+def dvc_command(folder: Path) -> list[str]:
+    """How to run the project's DVC: its locked environment first, then PATH."""
+    if uv_project(folder) is not None:
+        if shutil.which("uv") is None:
+            raise DvcUnavailable(
+                "dvc-pipeline-fresh runs DVC from the project's environment (uv.lock), but "
+                "uv is not on PATH: install uv, then run `uv sync`"
+            )
+        return ["uv", "run", "--frozen", "--quiet", "dvc"]
+    if shutil.which("dvc") is None:
+        raise DvcUnavailable(
+            "dvc-pipeline-fresh needs DVC: add it to the project's environment "
+            "(`uv add dvc`), or install it on PATH (`pipx install dvc`)"
+        )
+    return ["dvc"]
+
+
+def uv_project(folder: Path) -> Path | None:
+    """The folder of the uv.lock that `uv run` in folder would use, up to the git root."""
+    for candidate in (folder.absolute(), *folder.absolute().parents):
+        if (candidate / "uv.lock").is_file():
+            return candidate
+        if (candidate / ".git").exists():
+            return None
+    return None
+
+
+def dvc_status(command: Sequence[str], dvc_yaml: Path) -> dict[str, list[Any]]:
+    """`dvc status --json` of one pipeline file, run beside it: stage name -> what changed."""
+    environment = {k: v for k, v in os.environ.items() if k not in HOOK_VARIABLES}
+    environment["DVC_NO_ANALYTICS"] = "1"  # a hook must not reach out to the network
+    result = subprocess.run(
+        [*command, "status", "--json", dvc_yaml.name],
+        cwd=dvc_yaml.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=DVC_TIMEOUT_SECONDS,
+        env=environment,
+    )
+    output = result.stdout.strip()
+    if result.returncode != 0 or not output.startswith("{"):
+        said = "\n".join((result.stderr + result.stdout).strip().splitlines()[-10:])
+        raise PipelineError(f"`{' '.join(command)} status` failed on {dvc_yaml}:\n{said}")
+    status = json.loads(output)
+    return {str(name): items for name, items in status.items() if isinstance(items, list)}
+
+
 def _short(value: Any, limit: int = 60) -> str:
     text = "(absent)" if value is MISSING else repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def dep_change(path: Path, locked: dict[str, Any], ignored: IgnoreCheck | None) -> str | None:
-    """How a present dependency differs from its dvc.lock entry (None: same, or absent)."""
-    if not path.exists():
-        return None  # not pulled or not produced yet: nothing to compare
-    expected = locked.get("md5")
-    hash_name = locked.get("hash")
-    if not isinstance(expected, str) or hash_name not in (None, "md5"):
-        return None  # another hash (etag, blake3, ...) cannot be recomputed here
-    legacy = hash_name is None  # DVC 2 lock entries: md5 after dos2unix on text
-    if expected.endswith(".dir"):
-        if not path.is_dir():
-            return "was a directory, now a file"
-        actual = dir_md5(path, legacy, ignored)
-        if actual.md5 == expected:
-            return None
-        before = locked.get("nfiles")
-        if before is None or before == actual.nfiles:
-            return "directory content changed (a file in it was edited or renamed)"
-        return f"directory content changed ({before} files in dvc.lock, {actual.nfiles} now)"
-    if not path.is_file():
-        return "was a file, now a directory"
-    if not legacy and locked.get("size") not in (None, path.stat().st_size):
-        return "content changed (size differs)"  # no need to hash
-    actual_md5 = file_md5(path, legacy)
-    return None if actual_md5 == expected else "content changed (md5 differs)"
-
-
-def _current_params(path: Path) -> Any:
-    try:
-        return load_params_file(path)
-    except (PipelineError, YamlFileError, OSError) as error:
-        raise PipelineError(f"cannot read params file {path}: {error}") from error
-
-
-def params_changes(
-    declared: dict[str, list[str]], locked: dict[str, dict[str, Any]], wdir: Path
-) -> list[str]:
-    """Declared params that are new, removed or changed compared with dvc.lock."""
-    reasons = []
-    locked = {normalize_path(name): values or {} for name, values in (locked or {}).items()}
-    for file_name in sorted(set(locked) - set(declared)):
-        reasons.append(f"params of {file_name} are no longer tracked")
-    for file_name, keys in declared.items():
-        if file_name not in locked:
-            reasons.append(f"params of {file_name} are newly tracked")
-            continue
-        path = wdir / file_name
-        if not path.is_file():
-            reasons.append(f"params file {file_name} is missing")
-            continue
-        current = _current_params(path) or {}
-        recorded = locked[file_name]
-        # An empty key list tracks the whole file: every top-level key counts.
-        names = keys or list(dict.fromkeys([*current, *recorded]))
-        for key in names:
-            try:
-                value = lookup(current, key)
-            except KeyError:
-                value = MISSING
-            before = recorded.get(key, MISSING)
-            if before is MISSING:
-                reasons.append(f"param {key} is newly tracked")
-            elif value is MISSING:
-                reasons.append(f"param {key} was removed from {file_name}")
-            else:
-                reasons += [
-                    f"param {name} changed ({_short(old)} in dvc.lock, {_short(new)} in "
-                    f"{file_name})"
-                    for name, old, new in value_changes(key, before, value)
-                ]
-    return reasons
 
 
 def value_changes(key: str, before: Any, after: Any) -> list[tuple[str, Any, Any]]:
@@ -130,39 +114,72 @@ def value_changes(key: str, before: Any, after: Any) -> list[tuple[str, Any, Any
     return [(key, before, after)]
 
 
-def stage_reasons(
-    spec: StageSpec, locked: dict[str, Any] | None, root: Path, ignored: IgnoreCheck | None
+def _current_param(path: Path, key: str) -> Any:
+    try:
+        return lookup(load_params_file(path) or {}, key)
+    except KeyError:
+        return MISSING
+    except (PipelineError, YamlFileError, OSError) as error:
+        raise PipelineError(f"cannot read params file {path}: {error}") from error
+
+
+def param_reasons(
+    file_name: str, changes: dict[str, str], locked: dict[str, Any] | None, root: Path
 ) -> list[str]:
-    """Every reason why one stage's dvc.lock entry no longer matches the workspace."""
-    if locked is None:
-        return ["not in dvc.lock: it has never run (or was renamed)"]
-    wdir = root / spec.wdir
+    """DVC's verdict on a stage's params, with the values behind each change."""
+    recorded = ((locked or {}).get("params") or {}).get(file_name) or {}
     reasons = []
-    if spec.cmd is not None and spec.cmd != locked.get("cmd"):
-        reasons.append(
-            f"cmd changed ({_short(locked.get('cmd'))} in dvc.lock, {_short(spec.cmd)} now)"
-        )
-    locked_deps = {
-        normalize_path(entry["path"]): entry
-        for entry in locked.get("deps") or []
-        if isinstance(entry, dict) and "path" in entry
-    }
-    reasons += [f"dep {path} is new" for path in spec.deps if path not in locked_deps]
-    reasons += [f"dep {path} was removed" for path in locked_deps if path not in spec.deps]
-    for path in spec.deps:
-        if path in locked_deps:
-            change = dep_change(wdir / path, locked_deps[path], ignored)
-            if change:
-                reasons.append(f"dep {path}: {change}")
-    reasons += params_changes(spec.params, locked.get("params") or {}, wdir)
-    locked_outs = {
-        normalize_path(entry["path"])
-        for entry in locked.get("outs") or []
-        if isinstance(entry, dict) and "path" in entry
-    }
-    reasons += [f"out {path} is new" for path in spec.outs if path not in locked_outs]
-    reasons += [f"out {path} was removed" for path in sorted(locked_outs - set(spec.outs))]
+    for key, state in changes.items():
+        if state == "new":
+            reasons.append(f"param {key} is newly tracked")
+        elif state == "deleted":
+            reasons.append(f"param {key} was removed from {file_name}")
+        else:
+            before = recorded.get(key, MISSING)
+            after = _current_param(root / file_name, key)
+            named = [
+                f"param {name} changed ({_short(old)} in dvc.lock, {_short(new)} in {file_name})"
+                for name, old, new in value_changes(key, before, after)
+            ]
+            reasons += named or [f"param {key} changed in {file_name}"]
     return reasons
+
+
+def stage_reasons(
+    items: list[Any], locked: dict[str, Any] | None, root: Path
+) -> tuple[list[str], list[str]]:
+    """One stage's reasons to rerun from DVC's status entries, and notes on what was skipped."""
+    if locked is None:
+        return ["not in dvc.lock: it has never run (or was renamed)"], []
+    reasons: list[str] = []
+    notes: list[str] = []
+    locked_deps = set(_paths(locked.get("deps")))
+    for item in items:
+        if item == "changed command":
+            reasons.append(f"cmd changed (dvc.lock has {_short(locked.get('cmd'))})")
+        elif isinstance(item, str):
+            reasons.append(item)  # e.g. "always changed"
+        elif isinstance(item, dict):
+            for kind, changes in item.items():
+                role = "dep" if kind == "changed deps" else "out"
+                for path, state in (changes or {}).items():
+                    if isinstance(state, dict):
+                        reasons += param_reasons(path, state, locked, root)
+                    elif state == "not in cache":
+                        continue  # on disk as dvc.lock records it; only the cache lacks it
+                    elif state == "deleted":
+                        notes.append(f"{role} {path} is not on disk (not pulled?)")
+                    elif role == "dep" and normalize_path(path) not in locked_deps:
+                        reasons.append(f"dep {path}: new, not in dvc.lock")
+                    elif role == "dep":
+                        reasons.append(f"dep {path}: {describe(state)}")
+                    else:
+                        reasons.append(f"out {path}: {describe(state)} since dvc repro wrote it")
+    return reasons, notes
+
+
+def describe(state: str) -> str:
+    return {"modified": "content changed", "new": "new, not in dvc.lock"}.get(state, state)
 
 
 def _overlaps(dep: str, out: str) -> bool:
@@ -170,61 +187,63 @@ def _overlaps(dep: str, out: str) -> bool:
     return dep == out or dep.startswith(out + "/") or out.startswith(dep + "/")
 
 
-def propagate_downstream(specs: Sequence[StageSpec], verdicts: dict[str, StageVerdict]) -> None:
-    """Mark stages that consume the outputs of a stale stage as stale too."""
+def _paths(entries: Any) -> list[str]:
+    return [
+        normalize_path(entry["path"])
+        for entry in entries or []
+        if isinstance(entry, dict) and "path" in entry
+    ]
+
+
+def propagate_downstream(
+    names: Sequence[str], lock: dict[str, dict[str, Any]], verdicts: dict[str, StageVerdict]
+) -> None:
+    """Mark stages that consume the outputs of a stale stage as stale too (`dvc repro`
+    reruns them; `dvc status` only lists a stage once its own inputs differ)."""
     changed = True
     while changed:
         changed = False
-        for spec in specs:
-            if spec.skip_reason or verdicts[spec.name].reasons:
+        for name in names:
+            if verdicts[name].reasons or name not in lock:
                 continue
-            for upstream in specs:
-                if upstream is spec or not verdicts[upstream.name].reasons:
+            for upstream in names:
+                if upstream == name or not verdicts[upstream].reasons or upstream not in lock:
                     continue
                 shared = [
                     out
-                    for out in upstream.outs
-                    for dep in spec.deps
-                    if _overlaps(
-                        normalize_path(str(spec.wdir / dep)),
-                        normalize_path(str(upstream.wdir / out)),
-                    )
+                    for out in _paths(lock[upstream].get("outs"))
+                    for dep in _paths(lock[name].get("deps"))
+                    if _overlaps(dep, out)
                 ]
                 if shared:
-                    verdicts[spec.name].reasons.append(
-                        f"upstream stage {upstream.name} is stale (this stage uses its out "
-                        f"{shared[0]})"
+                    verdicts[name].reasons.append(
+                        f"upstream stage {upstream} is stale (this stage uses its out {shared[0]})"
                     )
                     changed = True
                     break
 
 
-def check_pipeline(dvc_yaml: Path) -> tuple[list[StageVerdict], list[str]]:
-    """Stale stages of one dvc.yaml (in file order), and notes about stages not checked."""
+def check_pipeline(
+    dvc_yaml: Path, command: Sequence[str] | None = None
+) -> tuple[list[StageVerdict], list[str]]:
+    """Stale stages of one dvc.yaml (in file order), and notes about what was skipped."""
     root = dvc_yaml.parent
-    specs = load_stage_specs(dvc_yaml)
+    document = load_strict(dvc_yaml) or {}
+    stages = document.get("stages") if isinstance(document, dict) else None
+    if not isinstance(stages, dict):
+        raise PipelineError(f"{dvc_yaml}: expected a mapping with a `stages` mapping")
+    names = [str(name) for name in stages]
     lock = load_lock(root / "dvc.lock")
-    ignore = DvcIgnore.load(dvc_root(root))
-    ignored = ignore.ignores if ignore.rules else None
-    verdicts = {spec.name: StageVerdict(spec.name) for spec in specs}
+    status = dvc_status(command or dvc_command(root), dvc_yaml)
+    verdicts = {name: StageVerdict(name) for name in names}
     notes = []
-    for spec in specs:
-        if spec.skip_reason:
-            notes.append(f"stage {spec.name} not checked: {spec.skip_reason}")
-            continue
-        if spec.cmd is None:
-            notes.append(f"stage {spec.name}: cmd not compared (interpolation not resolved)")
-        verdicts[spec.name].reasons = stage_reasons(spec, lock.get(spec.name), root, ignored)
-    propagate_downstream(specs, verdicts)
+    for name, items in status.items():
+        if name in verdicts:
+            reasons, skipped = stage_reasons(items, lock.get(name), root)
+            verdicts[name].reasons = reasons
+            notes += [f"stage {name}: {note}" for note in skipped]
+    propagate_downstream(names, lock, verdicts)
     return [verdict for verdict in verdicts.values() if verdict.reasons], notes
-
-
-def dvc_root(start: Path) -> Path:
-    """The DVC repository root (the folder holding .dvc/), where .dvcignore lives."""
-    for folder in (start.absolute(), *start.absolute().parents):
-        if (folder / ".dvc").is_dir():
-            return folder
-    return start
 
 
 def format_report(dvc_yaml: Path, stale: Sequence[StageVerdict]) -> str:
@@ -267,6 +286,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             continue
         try:
             stale, notes = check_pipeline(dvc_yaml)
+        except DvcUnavailable as error:
+            print(error)
+            return 1
         except (PipelineError, YamlFileError) as error:
             print(f"{error}\nFix the file so that `dvc status` can read it.")
             failed = True
