@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import importlib
 import re
+import sys
+
+import pytest
+import yaml
 
 from options_table import README, readme_with_table
 from support import KIT_ROOT, seed_once_paths, user_owned_paths
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 
 def test_options_table_matches_copier_yml() -> None:
@@ -50,3 +60,38 @@ def test_ownership_table_names_every_seed_once_and_user_owned_path() -> None:
         for path in (*seed_once_paths(), *user_owned_paths())
     }
     assert expected <= listed, f"README's ownership table misses {expected - listed}"
+
+
+def hook_rows(readme: str) -> dict[str, str]:
+    """The README's hook table: hook id -> its args column."""
+    table = readme.split("## The kit's pre-commit hooks")[1].split("\n\n| hook |")[1]
+    rows = re.findall(r"^\| `([a-z-]+)`(?: \([a-z-]+\))? \| .+ \| (.*) \|$", table, re.MULTILINE)
+    return dict(rows)
+
+
+def test_every_hook_has_a_readme_row_whose_args_match_its_help(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    hooks = yaml.safe_load((KIT_ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    scripts = tomllib.loads((KIT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    entry_points = scripts["project"]["scripts"]
+    rows = hook_rows(README.read_text(encoding="utf-8"))
+    assert set(rows) == {hook["id"] for hook in hooks}, "README's hook table != the hooks"
+    for hook in hooks:
+        module, _, function = entry_points[hook["entry"]].partition(":")
+        main = getattr(importlib.import_module(module), function)
+        with pytest.raises(SystemExit) as exited:
+            main(["--help"])
+        assert exited.value.code == 0
+        options = capsys.readouterr().out.partition("options:")[2]
+        # Each option line names its aliases (`-v, --verbose`); the README names one.
+        aliases = [
+            set(re.findall(r"--?[a-z][a-z-]*", line.split("  ")[0]))
+            for line in re.findall(r"^  (-.*)$", options, re.MULTILINE)
+        ]
+        aliases = [names for names in aliases if "--help" not in names]
+        documented = set(re.findall(r"`(--?[a-z][a-z-]*)", rows[hook["id"]]))
+        undocumented = [names for names in aliases if not names & documented]
+        unknown = documented - set().union(*aliases)
+        assert not undocumented, f"{hook['id']}: README lacks {undocumented}"
+        assert not unknown, f"{hook['id']}: README names options --help lacks: {unknown}"
