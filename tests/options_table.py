@@ -21,7 +21,7 @@ def _cell(text: str) -> str:
 
 
 def _default(name: str, default: object, names: list[str]) -> str:
-    text = str(default)
+    text = str(default).lower() if isinstance(default, bool) else str(default)
     if "{{" not in text:
         return f"`{_cell(text)}`"
     sources = [other for other in names if other != name and re.search(rf"\b{other}\b", text)]
@@ -34,7 +34,9 @@ def options_table() -> str:
     names = list(specs)
     rows = ["| option | what it sets | default | values |", "| --- | --- | --- | --- |"]
     for name, spec in specs.items():
-        values = ", ".join(f"`{value}`" for value in choice_values(spec)) or "free text"
+        values = ", ".join(f"`{value}`" for value in choice_values(spec)) or (
+            "`true`, `false`" if spec.get("type") == "bool" else "free text"
+        )
         rows.append(
             f"| `{name}` | {_cell(spec['help'])} | {_default(name, spec['default'], names)} "
             f"| {values} |"
