@@ -86,6 +86,20 @@ def benchmark(session: nox.Session) -> None:
     session.run("python", "benchmarks/pipeline_scale.py", *session.posargs)
 
 
+@nox.session(name="benchmark-serving")
+def benchmark_serving(session: nox.Session) -> None:
+    """Measure the generated HTTP service against in-process scoring: p50/p99, rows/s."""
+    _sync(session, "bench")
+    session.run("python", "benchmarks/serving.py", *session.posargs)
+
+
+@nox.session(name="benchmark-hooks")
+def benchmark_hooks(session: nox.Session) -> None:
+    """Time dvc-pipeline-fresh against the bare `dvc status` it asks (`-- --project PATH`)."""
+    _sync(session, "test")
+    session.run("python", "benchmarks/hook_speed.py", *session.posargs)
+
+
 @nox.session
 def readme(session: nox.Session) -> None:
     """Regenerate what is derived from copier.yml: README's options table, cookiecutter.json."""
