@@ -24,6 +24,7 @@ from support import KIT_ROOT, choice_values, git, kit_config, questions, render,
 BIN = Path(sys.executable).parent
 CI_TEMPLATES = KIT_ROOT / "ci-templates"
 GITHUB_FILES = [".github/workflows/ci.yml", ".github/workflows/pipeline.yml"]
+GITHUB_FILES += [".github/workflows/image.yml"]  # serving=fastapi, the default
 GITHUB_FILES += [".github/workflows/template-update.yml", ".github/dependabot.yml"]
 GITLAB_FILES = [".gitlab-ci.yml", ".gitlab/post_report_note.py"]
 # What CI must run: every check of `uv run nox`, and the sessions behind the PR report
@@ -65,7 +66,7 @@ def test_each_provider_renders_only_its_own_ci_files(projects: dict[str, Path]) 
 def test_github_workflows_and_dependabot_match_their_schemas(projects: dict[str, Path]) -> None:
     github = projects["github"] / ".github"
     workflows = sorted((github / "workflows").glob("*.yml"))
-    assert len(workflows) == 3
+    assert len(workflows) == 4
     for schema, files in (
         ("vendor.github-workflows", workflows),
         ("vendor.dependabot", [github / "dependabot.yml"]),
@@ -142,7 +143,7 @@ def test_ci_python_list_is_the_python_version_choices() -> None:
 
 def test_ci_templates_are_valid_yaml_on_their_own() -> None:
     sources = sorted(CI_TEMPLATES.rglob("*.yml"))
-    assert len(sources) == 5
+    assert len(sources) == 6
     for source in sources:
         assert yaml.safe_load(source.read_text(encoding="utf-8")), source
 
