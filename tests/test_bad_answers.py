@@ -51,9 +51,19 @@ BAD_ANSWERS = [
     ("author_name", "Ada\n", ["author_name must be one line", "e.g. Ada Lovelace"]),
     ("author_name", "Ada\x9bLovelace", ["DEL or C1", "e.g. Ada Lovelace"]),
     ("author_name", "A" * 101, ["at most 100 characters", "e.g. Ada Lovelace"]),
+    # git names the first commit's author with it, and refuses a name of only these.
+    ("author_name", "<>", ["character other than spaces and", 'got "<>"']),
+    ("author_name", "'...'", ["as git names the first commit's author", "e.g. Ada Lovelace"]),
     ("author_email", "ada@example.com\n", ["name@domain.tld", "e.g. ada@example.com"]),
     ("author_email", "ada\x7f@example.com", ["without spaces or control characters"]),
     ("author_email", "a" * 243 + "@example.com", ["at most 254 characters", "e.g."]),
+    # The package build (hatchling, through Python's email.headerregistry) refuses a name
+    # part that is not an ASCII dot-atom: `uv sync` failed on these.
+    ("author_email", 'o"brien@example.com', ["its name part in ASCII", "e.g. ada@example.com"]),
+    ("author_email", "o\\brien@example.com", ["build refuses quotes, backslashes"]),
+    ("author_email", "zoë@example.com", ["accented letters", 'got "zoë@example.com"']),
+    ("author_email", "ada..lovelace@example.com", ["single dots", "e.g. ada@example.com"]),
+    ("author_email", "ada(x)@example.com", ["name@domain.tld", "e.g. ada@example.com"]),
 ]
 # Names of modules the generated project installs (includes/installed_modules.jinja):
 # its package would shadow them (`click` gave "No module named 'click.pipeline'").
@@ -102,7 +112,7 @@ def test_cli_refusal_names_the_rule_and_leaves_nothing(kit: Path, tmp_path: Path
         ("description", 'Uses ${HOME}: #1, \\${x}, "quotes" and [links](missing.md)'),
         ("description", "d" * 300),
         ("author_name", 'O\'Brien "Q" \\'),
-        ("author_email", 'o"brien\\x@example.com'),
+        ("author_email", "o'brien+ml#1{x}|${y}~`^@example.com"),
     ],
 )
 def test_the_examples_in_the_messages_are_accepted(
