@@ -255,3 +255,23 @@ def test_copier_runs_it_before_the_merge_on_params_yaml() -> None:
     # Before: dvc.yaml is still the project's old one, naming the raw data's path.
     assert entry["when"] == "{{ _stage == 'before' }}"
     assert entry["command"][2:] == [COMMAND, "--dvc-file=dvc.yaml", "params.yaml"]
+
+
+def test_keep_without_records_an_answer_only_for_a_question_the_project_lacks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers = tmp_path / ".copier-answers.yml"
+    answers.write_text(
+        "# Changes here will be overwritten by Copier\n_commit: 0.0.1\nserving: fastapi\n",
+        encoding="utf-8",
+    )
+    keep = ["keep-without", str(answers)]
+    assert main([*keep, "serving", "none"]) == 0
+    assert main([*keep, "devcontainer", "false"]) == 0
+    assert answers.read_text(encoding="utf-8") == (
+        "# Changes here will be overwritten by Copier\n"
+        "_commit: 0.0.1\ndevcontainer: false\nserving: fastapi\n"
+    )
+    assert "devcontainer: false (this project predates the question" in capsys.readouterr().out
+    assert main([*keep, "devcontainer", "true"]) == 0  # a second run changes nothing
+    assert "devcontainer: false" in answers.read_text(encoding="utf-8")

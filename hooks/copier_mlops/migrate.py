@@ -5,6 +5,8 @@ release renames a choice value, moves a file or reshapes a user-owned file, so t
 user's answers and edits follow:
 
     rename-answer ANSWERS_FILE QUESTION OLD NEW   an answer recorded as OLD becomes NEW
+    keep-without ANSWERS_FILE QUESTION VALUE       a new question's answer, for projects
+                                                   made before it: VALUE, not its default
     move [--answers-file FILE] OLD NEW             the project's file moves (git mv)
     params-0.1.0 [--dvc-file FILE] PARAMS          a pre-0.1.0 params.yaml gets 0.1.0's shape
 
@@ -47,6 +49,26 @@ def rename_answer(answers_file: Path, question: str, old: str, new: str) -> bool
     if answers.get(question) != old:
         return False
     answers[question] = new
+    header = "".join(line + "\n" for line in text.splitlines() if line.startswith("#"))
+    answers_file.write_text(
+        header + yaml.safe_dump(answers, default_flow_style=False, allow_unicode=True),
+        encoding="utf-8",
+    )
+    return True
+
+
+def keep_without(answers_file: Path, question: str, value: str) -> bool:
+    """Record `value` (YAML) for a question the project was made before; True if written.
+
+    A release's new question takes its default on update; when that default adds a
+    feature (a service, a container), projects that existed before it keep going without
+    it unless the team asks for it with `copier update -d question=...`.
+    """
+    text = answers_file.read_text(encoding="utf-8")
+    answers = yaml.safe_load(text) or {}
+    if question in answers:
+        return False
+    answers[question] = yaml.safe_load(value)
     header = "".join(line + "\n" for line in text.splitlines() if line.startswith("#"))
     answers_file.write_text(
         header + yaml.safe_dump(answers, default_flow_style=False, allow_unicode=True),
@@ -376,6 +398,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     rename.add_argument("question")
     rename.add_argument("old")
     rename.add_argument("new")
+    keep = commands.add_parser("keep-without", help="an answer for a question added later")
+    keep.add_argument("answers_file", type=Path)
+    keep.add_argument("question")
+    keep.add_argument("value", help="the answer to record, as YAML (none, false)")
     moving = commands.add_parser("move", help="move a file the kit renamed")
     moving.add_argument("--answers-file", type=Path, help="fills `{question}` in the paths")
     moving.add_argument("old")
@@ -393,6 +419,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "rename-answer":
         if rename_answer(args.answers_file, args.question, args.old, args.new):
             say(f"{args.question}: {args.old!r} is now called {args.new!r}")
+    elif args.command == "keep-without":
+        if keep_without(args.answers_file, args.question, args.value):
+            say(
+                f"{args.question}: {args.value} (this project predates the question; "
+                f"`copier update --trust -d {args.question}=...` changes it)"
+            )
     elif args.command == "params-0.1.0":
         if done := upgrade_params(args.params_file, args.dvc_file):
             say(done)

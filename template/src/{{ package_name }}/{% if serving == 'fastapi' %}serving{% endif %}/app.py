@@ -1,0 +1,104 @@
+"""The HTTP service: `create_app(settings)` builds it; the model loads once, at startup.
+
+- `GET /health`: the model served (name, version, task) and the provenance the pipeline
+  recorded for it (git revision, when it was trained, its metrics).
+- `POST /predict`: one row (an object) or a list of rows; one prediction per row.
+  A field that breaks the data contract answers 422 naming it; more rows than
+  `max_batch_rows` answer 413.
+- `GET /docs`, `GET /openapi.json`: the API, with the row model made from data/schema.py.
+"""
+
+# No `from __future__ import annotations` here: FastAPI reads the endpoints' annotations,
+# which name the row model made at run time.
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import Body, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import Discriminator, Field, Tag
+
+from ..data import schema
+from .schemas import Health, PredictionResponse, Refusal, Row, row_model
+from .scoring import InvalidRowsError, Service, load_service
+from .settings import Settings
+
+TITLE = "Model service"
+REFUSALS: dict[int | str, dict[str, Any]] = {
+    413: {"model": Refusal, "description": "More rows than the service accepts at once"},
+    422: {"model": Refusal, "description": "A row breaks the data contract"},
+}
+
+
+def _single_or_many(body: Any) -> str:
+    return "rows" if isinstance(body, list) else "row"
+
+
+def request_body(row: type[Row], max_rows: int) -> Any:
+    """The body `/predict` accepts: one row, or a list of 1 to max_rows rows."""
+    rows = Annotated[list[row], Field(min_length=1, max_length=max_rows)]  # type: ignore[valid-type]
+    return Annotated[
+        Annotated[row, Tag("row")] | Annotated[rows, Tag("rows")],
+        Discriminator(_single_or_many),
+        Body(description=f"One row, or a list of at most {max_rows} rows"),
+    ]
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The service for settings' model; it loads when the app starts."""
+    features = schema.Features.to_schema()
+    row, check_with_pandera = row_model(features)
+    loaded: dict[str, Service] = {}
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        loaded["service"] = load_service(settings, features, check_with_pandera)
+        yield
+        loaded.clear()
+
+    app = FastAPI(
+        title=TITLE,
+        summary=f"Predicts from rows described by data/schema.py; model: {settings.model_path}",
+        lifespan=lifespan,
+    )
+
+    @app.exception_handler(RequestValidationError)
+    def refuse(request: Request, error: RequestValidationError) -> Response:
+        problems = [
+            {"loc": list(problem["loc"]), "msg": problem["msg"], "type": problem["type"]}
+            for problem in error.errors()
+        ]
+        if any(p["type"] == "too_long" and p["loc"][:2] == ["body", "rows"] for p in problems):
+            detail = (
+                f"at most {settings.max_batch_rows} rows per request: send them in smaller "
+                "batches, or score a file with the `predict` command"
+            )
+            return JSONResponse({"detail": detail}, status_code=413)
+        return JSONResponse({"detail": problems}, status_code=422)
+
+    @app.exception_handler(InvalidRowsError)
+    def refuse_rows(request: Request, error: InvalidRowsError) -> Response:
+        return JSONResponse({"detail": error.problems or str(error)}, status_code=422)
+
+    body = request_body(row, settings.max_batch_rows)
+
+    @app.get("/health")
+    def health() -> Health:
+        """The model being served, and the provenance the pipeline recorded for it."""
+        return loaded["service"].health
+
+    @app.post("/predict", response_model=PredictionResponse, responses=REFUSALS)
+    def predict(rows: body) -> Response:  # type: ignore[valid-type]
+        """Predict for one row or a list of rows: one prediction per row, in order."""
+        service = loaded["service"]
+        batch = rows if isinstance(rows, list) else [rows]
+        answer = PredictionResponse(model=service.info, predictions=service.predict(batch))
+        return Response(answer.model_dump_json(), media_type="application/json")
+
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app for `uvicorn --factory`: settings from the environment (serving/settings.py)."""
+    return create_app(Settings.from_environment())
