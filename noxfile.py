@@ -86,6 +86,13 @@ def benchmark(session: nox.Session) -> None:
     session.run("python", "benchmarks/pipeline_scale.py", *session.posargs)
 
 
+@nox.session(name="benchmark-first-green")
+def benchmark_first_green(session: nox.Session) -> None:
+    """Time to first green, the project's tests, a no-op repro, against their targets."""
+    _sync(session, "bench")
+    session.run("python", "benchmarks/first_green.py", *session.posargs)
+
+
 @nox.session(name="benchmark-serving")
 def benchmark_serving(session: nox.Session) -> None:
     """Measure the generated HTTP service against in-process scoring: p50/p99, rows/s."""
