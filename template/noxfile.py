@@ -59,6 +59,8 @@ def lint(session: nox.Session) -> None:
     uv_run(session, "ruff", "check", ".")
     uv_run(session, "ruff", "format", "--check", ".")
     uv_run(session, "lint-imports")
+    if Path("Dockerfile").is_file():  # the model service's image (serving=fastapi)
+        uv_run(session, "hadolint", "Dockerfile")
     # `copier update` exits 0 when it leaves conflicts: CI must catch them in any file.
     markers = ["-e", "^<<<<<<< before updating", "-e", "^>>>>>>> after updating"]
     found = subprocess.run(["git", "grep", "-n", *markers], capture_output=True, text=True)
@@ -74,8 +76,12 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Run the tests with coverage (the gate is in .coveragerc)."""
-    uv_run(session, "pytest", *session.posargs)
+    """Run the tests with coverage (the gate is in .coveragerc), one worker per core.
+
+    Each test module runs in one worker, so its shared fixtures are made once. Pass
+    `-- -n 0` for one process (e.g. to debug).
+    """
+    uv_run(session, "pytest", "-n", "auto", "--dist", "loadscope", *session.posargs)
 
 
 @nox.session
@@ -100,6 +106,50 @@ def report(session: nox.Session) -> None:
     reports/metrics-diff.md. CI runs this on every pull request.
     """
     uv_run(session, "python", "-m", f"{package_name(session)}.pipeline.report", *session.posargs)
+
+
+@nox.session
+def serve(session: nox.Session) -> None:
+    """Serve the trained model over HTTP on 127.0.0.1:8000 (docs/serving.md).
+
+    Options go after `--`: `uv run nox -s serve -- --port 8080 --model models/model.skops`.
+    """
+    package = package_name(session)
+    if not Path("src", package, "serving").is_dir():
+        session.error(
+            "this project has no HTTP service (copier answer serving=none); add it with "
+            "`copier update --trust -d serving=fastapi`"
+        )
+    uv_run(session, "python", "-m", f"{package}.serving", "--host", "127.0.0.1", *session.posargs)
+
+
+@nox.session(name="mlflow-ui")
+def mlflow_ui(session: nox.Session) -> None:
+    """Browse the MLflow runs and registered models on 127.0.0.1:5000 (docs/tracking.md).
+
+    The UI is MLflow's full package, run by `uv tool run` at the version of the project's
+    mlflow-skinny, so the project's own environment stays small. It reads mlflow.db, or
+    the database MLFLOW_TRACKING_URI names. Options go after `--`: `-- --port 5001`.
+    """
+    version = "from importlib.metadata import version; print(version('mlflow-skinny'))"
+    found = subprocess.run(
+        ["uv", "run", "--frozen", "python", "-c", version], capture_output=True, text=True
+    )
+    if found.returncode != 0:
+        session.error(
+            "this project tracks runs with dvclive only (copier answer tracking=dvclive); "
+            "add MLflow with `copier update --trust -d tracking=mlflow`"
+        )
+    store = os.environ.get("MLFLOW_TRACKING_URI") or "sqlite:///mlflow.db"
+    if store.startswith(("http:", "https:", "databricks")):
+        session.error(f"MLFLOW_TRACKING_URI is a server: open {store} in a browser instead")
+    mlflow = ["uv", "tool", "run", "--from", f"mlflow=={found.stdout.strip()}", "mlflow"]
+    session.run(
+        *(*mlflow, "ui", "--backend-store-uri", store, "--host", "127.0.0.1"),
+        *session.posargs,
+        external=True,
+        env={"MLFLOW_DISABLE_TELEMETRY": os.environ.get("MLFLOW_DISABLE_TELEMETRY", "true")},
+    )
 
 
 def kit_version() -> str:
