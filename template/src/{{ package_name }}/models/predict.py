@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import narwhals as nw
+import numpy as np
 import polars as pl
 
 from ..data.validation import usable
@@ -13,6 +14,10 @@ from ..features.transforms import build_features
 from .persistence import SavedModel
 
 _POSITION = "_position"
+# scikit-learn's tree models compute in float32: a larger number, or one a ratio makes
+# larger, would become infinity inside the model, which then refuses the whole batch.
+LARGEST_NUMBER = float(np.finfo(np.float32).max)
+SHOWN_PROBLEMS = 5
 
 
 def predict(model: SavedModel, features: pl.DataFrame) -> pl.DataFrame:
@@ -48,6 +53,7 @@ def score(model: SavedModel, rows: pl.DataFrame) -> pl.DataFrame:
             f"none of the {rows.height} row(s) has a value in any of the model's features "
             f"({', '.join(spec.inputs)}): nothing to predict from"
         )
+    check_in_range(usable_rows, spec.numeric_columns)
     predictions = predict(model, usable_rows.drop(_POSITION)).with_columns(usable_rows[_POSITION])
     aligned: pl.DataFrame = (
         features.select(_POSITION)
@@ -56,3 +62,22 @@ def score(model: SavedModel, rows: pl.DataFrame) -> pl.DataFrame:
         .drop(_POSITION)
     )
     return aligned
+
+
+def check_in_range(features: pl.DataFrame, numeric: list[str]) -> None:
+    """Refuse numbers the model cannot compute with, naming each row (from 0) and column."""
+    problems = [
+        f"row {position}: {column} = {value:g}"
+        for column in numeric
+        for position, value in features.filter(~(pl.col(column).abs() <= LARGEST_NUMBER))
+        .select(_POSITION, column)
+        .iter_rows()
+    ]
+    if problems:
+        shown = "; ".join(problems[:SHOWN_PROBLEMS])
+        if len(problems) > SHOWN_PROBLEMS:
+            shown += f" (and {len(problems) - SHOWN_PROBLEMS} more)"
+        raise PipelineError(
+            f"{shown}: beyond ±{LARGEST_NUMBER:.3g}, the largest number the model "
+            "computes with (ratios included); check these values"
+        )
