@@ -13,7 +13,6 @@ time and peak memory (RSS) of each.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
@@ -22,10 +21,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from copier import Settings, run_copy
-from copier_mlops.first_run import FOREIGN_ENVIRONMENT
+from generated_project import project_environment, render_and_sync
 
-KIT = Path(__file__).resolve().parents[1]
 NAIVE = Path(__file__).with_name("naive_pandas.py")
 PACKAGE = "my_ml_project"
 TASKS = ("classification", "regression")
@@ -163,22 +160,7 @@ def generate(workdir: Path, task: str, env: dict[str, str]) -> Path:
     """A project with the default answers but ml_task=task, its environment synced."""
     project = workdir / task / "my-ml-project"
     print(f"Generating a {task} project in {project}", flush=True)
-    run_copy(
-        str(KIT),
-        project,
-        data={"ml_task": task},
-        vcs_ref="HEAD",  # the work tree, uncommitted changes included
-        defaults=True,
-        unsafe=True,
-        skip_tasks=True,
-        quiet=True,
-        settings=Settings(),
-    )
-    # Bytecode compiled up front, as a first import would leave it: otherwise, where
-    # PYTHONDONTWRITEBYTECODE is set, every run spends seconds compiling its imports.
-    subprocess.run(
-        ["uv", "sync", "--quiet", "--compile-bytecode"], cwd=project, check=True, env=env
-    )
+    render_and_sync(project, {"ml_task": task}, env)
     # The baseline's libraries, in the same environment, so both run the same interpreter.
     subprocess.run(
         ["uv", "pip", "install", "--quiet", "--compile-bytecode", "pandas", "pyarrow"],
@@ -255,7 +237,7 @@ def main() -> None:
 
     workdir = Path(tempfile.mkdtemp(prefix="pipeline-scale-"))
     # The project's own .venv, not the one nox or an activated venv points uv at.
-    env = {key: value for key, value in os.environ.items() if key not in FOREIGN_ENVIRONMENT}
+    env = project_environment()
     projects = {task: generate(workdir, task, env) for task in tasks}
     results: list[Result] = []
     for rows in args.rows:

@@ -13,17 +13,14 @@ HTTP over in-process. Target: p50 single-row overhead at most 5 ms.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from copier import Settings, run_copy
-from copier_mlops.first_run import FOREIGN_ENVIRONMENT
+from generated_project import project_environment, render_and_sync
 
-KIT = Path(__file__).resolve().parents[1]
 PACKAGE = "my_ml_project"
 STAGES = (
     ("prepare", "data/raw/penguins.csv", "data/prepared"),
@@ -118,20 +115,7 @@ def generate(workdir: Path, env: dict[str, str]) -> Path:
     """A default project (serving=fastapi), its environment synced and its model trained."""
     project = workdir / "my-ml-project"
     print(f"Generating a project in {project}", flush=True)
-    run_copy(
-        str(KIT),
-        project,
-        data={"serving": "fastapi"},
-        vcs_ref="HEAD",  # the work tree, uncommitted changes included
-        defaults=True,
-        unsafe=True,
-        skip_tasks=True,
-        quiet=True,
-        settings=Settings(),
-    )
-    subprocess.run(
-        ["uv", "sync", "--quiet", "--compile-bytecode"], cwd=project, check=True, env=env
-    )
+    render_and_sync(project, {"serving": "fastapi"}, env)
     python = str(project / ".venv/bin/python")
     for stage, *arguments in STAGES:  # the stages as dvc.yaml runs them, without DVC
         print(f"  {stage}", flush=True)
@@ -148,7 +132,7 @@ def main() -> None:
         "--project", type=Path, help="a generated project with a trained model (default: new)"
     )
     args = parser.parse_args()
-    env = {key: value for key, value in os.environ.items() if key not in FOREIGN_ENVIRONMENT}
+    env = project_environment()
     workdir = None
     if args.project:
         project = args.project.resolve()
