@@ -49,11 +49,7 @@ def rename_answer(answers_file: Path, question: str, old: str, new: str) -> bool
     if answers.get(question) != old:
         return False
     answers[question] = new
-    header = "".join(line + "\n" for line in text.splitlines() if line.startswith("#"))
-    answers_file.write_text(
-        header + yaml.safe_dump(answers, default_flow_style=False, allow_unicode=True),
-        encoding="utf-8",
-    )
+    write_answers(answers_file, text, answers)
     return True
 
 
@@ -69,12 +65,17 @@ def keep_without(answers_file: Path, question: str, value: str) -> bool:
     if question in answers:
         return False
     answers[question] = yaml.safe_load(value)
-    header = "".join(line + "\n" for line in text.splitlines() if line.startswith("#"))
+    write_answers(answers_file, text, answers)
+    return True
+
+
+def write_answers(answers_file: Path, old_text: str, answers: dict[str, object]) -> None:
+    """Write answers back under the file's comment header (copier's "do not edit" note)."""
+    header = "".join(line + "\n" for line in old_text.splitlines() if line.startswith("#"))
     answers_file.write_text(
         header + yaml.safe_dump(answers, default_flow_style=False, allow_unicode=True),
         encoding="utf-8",
     )
-    return True
 
 
 def fill_answers(path: str, answers_file: Path | None) -> Path:
