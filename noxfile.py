@@ -18,6 +18,8 @@ DEMO_GIT_IDENTITY = {
 }
 
 nox.options.default_venv_backend = "uv"
+# One pytest worker per core; tests sharing a module's fixture share a worker (conftest).
+XDIST = ("-n", "auto")
 nox.options.sessions = ["lint", "tests"]
 
 
@@ -54,7 +56,7 @@ def lint(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """The fast suite: everything that does not install or run a generated project."""
     _sync(session, "test")
-    session.run("pytest", "-m", "not slow", *session.posargs)
+    session.run("pytest", "-m", "not slow", *XDIST, *session.posargs)
 
 
 @nox.session
@@ -69,14 +71,18 @@ def compat(session: nox.Session) -> None:
         env={"VIRTUAL_ENV": session.virtualenv.location},
         external=True,
     )
-    session.run("pytest", "-m", "not slow", *session.posargs)
+    session.run("pytest", "-m", "not slow", *XDIST, *session.posargs)
 
 
 @nox.session
 def e2e(session: nox.Session) -> None:
-    """The full suite, slow tests included (generated projects installed and run)."""
+    """The full suite, slow tests included (generated projects installed and run).
+
+    One worker per core (pytest-xdist); tests that share a module's fixture run in one
+    worker (tests/conftest.py). `-- -n 0` runs them in one process.
+    """
     _sync(session, "test")
-    session.run("pytest", *session.posargs)
+    session.run("pytest", *XDIST, *session.posargs)
 
 
 @nox.session
@@ -111,8 +117,8 @@ def benchmark_hooks(session: nox.Session) -> None:
 def readme(session: nox.Session) -> None:
     """Regenerate what is derived from copier.yml: README's options table, cookiecutter.json."""
     _sync(session, "test")
-    session.run("python", "tests/options_table.py")
-    session.run("python", "tests/cookiecutter_json.py")
+    session.run("python", "tools/options_table.py")
+    session.run("python", "tools/cookiecutter_json.py")
 
 
 @nox.session(name="reserved-names")
@@ -121,7 +127,7 @@ def reserved_names(session: nox.Session) -> None:
     module the generated project installs. Reads the default project's environment, made
     afresh (uv sync from uv's cache), or a project or venv given: `-- /path/to/project`."""
     _sync(session, "test")
-    session.run("python", "tests/reserved_names.py", *session.posargs)
+    session.run("python", "tools/reserved_names.py", *session.posargs)
 
 
 @nox.session
@@ -144,8 +150,8 @@ def demo(session: nox.Session) -> None:
     tag = session.run(
         "python",
         "-c",
-        "import sys; from pathlib import Path; sys.path.insert(0, 'tests');"
-        "from support import snapshot_kit, TEST_VERSION;"
+        "import sys; from pathlib import Path; sys.path.insert(0, 'tools');"
+        "from kit import snapshot_kit, TEST_VERSION;"
         "snapshot_kit(Path(sys.argv[1])); print(TEST_VERSION)",
         str(snapshot),
         env=DEMO_GIT_IDENTITY,

@@ -22,14 +22,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from copier_mlops.first_run import FOREIGN_ENVIRONMENT
+from copier_mlops.tasks.first_run import FOREIGN_ENVIRONMENT
 
 KIT = Path(__file__).resolve().parents[1]
 TARGETS = {"time to first green": 40.0, "nox -s tests": 15.0, "no-op dvc repro": 2.0}
 COPY_STEP = "[copier-mlops] "  # how the copy task's progress lines start
 NOX_SESSION = "nox > Running session "
 NOOP_REPEATS = 3
-COPY_STEPS = {  # the copy task's steps (hooks/copier_mlops/first_run.py), by number
+COPY_STEPS = {  # the copy task's steps (src/copier_mlops/tasks/first_run.py), by number
     "1": "git init",
     "2": "uv sync",
     "3": "dvc add, commit",

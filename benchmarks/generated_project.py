@@ -7,7 +7,8 @@ import subprocess
 from pathlib import Path
 
 from copier import Settings, run_copy
-from copier_mlops.first_run import FOREIGN_ENVIRONMENT
+
+from copier_mlops.tasks.first_run import FOREIGN_ENVIRONMENT
 
 KIT = Path(__file__).resolve().parents[1]
 

@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-HOOK = [sys.executable, "-m", "copier_mlops.dvc_pipeline_fresh"]
+HOOK = [sys.executable, "-m", "copier_mlops.precommit.dvc_pipeline_fresh"]
 QUIET = {**os.environ, "DVC_NO_ANALYTICS": "1"}
 
 

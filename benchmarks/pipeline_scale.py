@@ -1,11 +1,17 @@
 """How the generated pipeline scales: prepare and featurize on N synthetic penguin rows.
 
 Generates a project from this checkout for each task (the `ml_task` answer:
-classification predicts species, regression body_mass_g), writes N penguin-like rows (with
-missing values) as its raw data, then runs the project's own `prepare` and `featurize`
-stages and, on the same file, a naive eager-pandas version of the same steps for the same
-task (naive_pandas.py). Checks that both wrote the same rows and columns, then prints wall
-time and peak memory (RSS) of each.
+classification predicts species, regression body_mass_g) with `compute=dask`, so that it
+has both engines. Writes N penguin-like rows (with missing values) as its raw data, then
+runs the project's own `prepare` and `featurize` stages on each engine (params.yaml's
+compute.engine): Polars streaming, and Dask on a local cluster of 2 workers; and, on the
+same file, a naive eager-pandas version of the same steps for the same task
+(naive_pandas.py). Checks that all wrote the same rows and columns, then prints wall time
+and peak memory (RSS) of each.
+
+Each measurement is one process: the Dask engine's local cluster (scheduler and 2
+workers, one thread each) runs inside the stage's process, so its peak RSS covers the
+scheduler and both workers.
 
     uv run python benchmarks/pipeline_scale.py --rows 1000000 5000000 --task both
 """
@@ -13,6 +19,7 @@ time and peak memory (RSS) of each.
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import subprocess
 import sys
@@ -24,6 +31,7 @@ import numpy as np
 from generated_project import project_environment, render_and_sync
 
 NAIVE = Path(__file__).with_name("naive_pandas.py")
+BARE = Path(__file__).with_name("bare_sink.py")  # prepare's floor: read and write, no more
 PACKAGE = "my_ml_project"
 TASKS = ("classification", "regression")
 SPECIES_MEANS = {  # bill length, bill depth, flipper length, body mass
@@ -160,7 +168,7 @@ def generate(workdir: Path, task: str, env: dict[str, str]) -> Path:
     """A project with the default answers but ml_task=task, its environment synced."""
     project = workdir / task / "my-ml-project"
     print(f"Generating a {task} project in {project}", flush=True)
-    render_and_sync(project, {"ml_task": task}, env)
+    render_and_sync(project, {"ml_task": task, "compute": "dask"}, env)
     # The baseline's libraries, in the same environment, so both run the same interpreter.
     subprocess.run(
         ["uv", "pip", "install", "--quiet", "--compile-bytecode", "pandas", "pyarrow"],
@@ -171,6 +179,7 @@ def generate(workdir: Path, task: str, env: dict[str, str]) -> Path:
     python = str(project / ".venv/bin/python")
     subprocess.run([python, "-m", "compileall", "-q", "src"], cwd=project, check=True, env=env)
     shutil.copy(NAIVE, project / NAIVE.name)
+    shutil.copy(BARE, project / BARE.name)
     return project
 
 
@@ -183,41 +192,76 @@ def place(source: Path, destination: Path) -> None:
         shutil.copy(source, destination)
 
 
-Result = tuple[int, str, str, float, float, float, float]
-COLUMNS = ("rows", "task", "step", "wall s", "peak MiB", "naive s", "naive MiB")
-COLUMNS += ("ratio s", "ratio MiB")  # naive / stage
+ENGINES = ("polars", "dask")  # params.yaml's compute.engine, each measured in turn
+VARIANTS = (*ENGINES, "naive")  # the stage on each engine, then the baseline
+Result = tuple[int, str, str, dict[str, tuple[float, float]]]  # rows, task, step, figures
+
+
+def use_engine(project: Path, engine: str) -> None:
+    """Point params.yaml's compute.engine at engine."""
+    params = project / "params.yaml"
+    text = re.sub(r"(?m)^  engine: \w+", f"  engine: {engine}", params.read_text("utf-8"))
+    params.write_text(text, encoding="utf-8")
 
 
 def run_steps(project: Path, task: str, rows: int) -> list[Result]:
-    """Prepare then featurize, the stage then the baseline, each checked against the other."""
+    """Prepare then featurize: the stage on each engine, then the baseline, each checked."""
     python = str(project / ".venv/bin/python")  # not `uv run`: measure the stage, not uv
     steps = {
         "prepare": ((RAW, PREPARED), (RAW, NAIVE_PREPARED)),
         "featurize": ((PREPARED, FEATURES), (NAIVE_PREPARED, NAIVE_FEATURES)),
     }
-    results = []
-    for step, ((source, output), (naive_source, naive_output)) in steps.items():
-        print(f"{rows:,} rows, {task}, {step}: the stage, then naive pandas", flush=True)
-        kit_s, kit_mib = measure(project, python, f"{PACKAGE}.pipeline.{step}", source, output)
-        naive_s, naive_mib = measure(
-            project, python, NAIVE.name, step, task, naive_source, naive_output
-        )
-        # The model's inputs come in a fixed order; prepared rows need only the columns.
-        check_same_output(project, python, output, naive_output, ordered=step == "featurize")
-        results.append((rows, task, step, kit_s, kit_mib, naive_s, naive_mib))
-    return results
+    figures: dict[str, dict[str, tuple[float, float]]] = {step: {} for step in steps}
+    for engine in ENGINES:
+        use_engine(project, engine)
+        for step, ((source, output), (naive_source, naive_output)) in steps.items():
+            print(f"{rows:,} rows, {task}, {step}: the stage on {engine}", flush=True)
+            module = f"{PACKAGE}.pipeline.{step}"
+            figures[step][engine] = measure(project, python, module, source, output)
+            if engine == ENGINES[0]:
+                print(f"{rows:,} rows, {task}, {step}: naive pandas", flush=True)
+                figures[step]["naive"] = measure(
+                    project, python, NAIVE.name, step, task, naive_source, naive_output
+                )
+                if step == "prepare":
+                    print(f"{rows:,} rows, {task}, prepare: a bare Polars sink", flush=True)
+                    bare = measure(project, python, BARE.name, source, "bare/raw.parquet")
+                    figures[step]["bare sink"] = bare
+            # The model's inputs come in a fixed order; prepared rows need only the columns.
+            check_same_output(project, python, output, naive_output, ordered=step == "featurize")
+    return [(rows, task, step, figures[step]) for step in steps]
 
 
 def print_table(results: list[Result]) -> None:
-    """One line per (rows, task, step); ratio = naive / stage (>1: the stage does better)."""
-    print("\nwall time in seconds, peak RSS in MiB; ratio = naive / stage (>1: stage better)")
-    line = "{:>10} {:<15} {:<10} {:>7} {:>9} {:>8} {:>10} {:>7} {:>9}"
-    print(line.format(*COLUMNS))
-    for rows, task, step, kit_s, kit_mib, naive_s, naive_mib in results:
-        figures = (kit_s, kit_mib, naive_s, naive_mib, naive_s / kit_s, naive_mib / kit_mib)
-        formats = (".1f", ".0f", ".1f", ".0f", ".2f", ".2f")
-        cells = (format(figure, spec) for figure, spec in zip(figures, formats, strict=True))
+    """One line per (rows, task, step): wall seconds and peak MiB of each variant."""
+    print("\nwall time in seconds, peak RSS in MiB (one process each; Dask's local cluster")
+    print("of 2 workers runs inside the stage's process); ratio = naive / Polars")
+    header = ["rows", "task", "step"]
+    for variant in VARIANTS:
+        header += [f"{variant} s", f"{variant} MiB"]
+    header += ["ratio s", "ratio MiB"]
+    line = "{:>10} {:<15} {:<10}" + " {:>11}" * (len(header) - 3)
+    print(line.format(*header))
+    for rows, task, step, figures in results:
+        cells = []
+        for variant in VARIANTS:
+            seconds, mib = figures[variant]
+            cells += [f"{seconds:.1f}", f"{mib:.0f}"]
+        (polars_s, polars_mib), (naive_s, naive_mib) = figures["polars"], figures["naive"]
+        cells += [f"{naive_s / polars_s:.2f}", f"{naive_mib / polars_mib:.2f}"]
         print(line.format(f"{rows:,}", task, step, *cells))
+
+
+def print_floor(results: list[Result]) -> None:
+    """Prepare on Polars against a bare Polars CSV-to-parquet sink of the same file."""
+    print("\nprepare (Polars) against a bare Polars sink of the same CSV (target: <= 1.5x)")
+    line = "{:>10} {:<15} {:>10} {:>10} {:>8} {:>12} {:>10}"
+    print(line.format("rows", "task", "prepare s", "bare s", "ratio", "prepare MiB", "bare MiB"))
+    for rows, task, step, figures in results:
+        if step == "prepare" and "bare sink" in figures:
+            (stage_s, stage_mib), (bare_s, bare_mib) = figures["polars"], figures["bare sink"]
+            cells = (f"{stage_s:.1f}", f"{bare_s:.1f}", f"{stage_s / bare_s:.2f}")
+            print(line.format(f"{rows:,}", task, *cells, f"{stage_mib:.0f}", f"{bare_mib:.0f}"))
 
 
 def main() -> None:
@@ -252,6 +296,7 @@ def main() -> None:
             results += run_steps(project, task, rows)
         raw.unlink()
     print_table(results)
+    print_floor(results)
     if args.keep:
         print(f"\nProjects kept in {workdir}")
     else:

@@ -70,6 +70,20 @@ MARKUP = {
     "author_email": "o'brien+ml#1{x}|${y}@example.com",
 }
 NAME_SETS: dict[str, dict[str, str]] = {"defaults": {}, "longest": LONGEST, "markup": MARKUP}
+# Free text that names something only for some values of a choice: dvc_remote_url, the
+# bucket of a cloud dvc_remote (refused with `local`). Each row with such a value gets one,
+# so its first copy runs with the bucket configured and unreachable; the text's own rules
+# are tests/test_remotes.py's.
+BOUND: dict[str, tuple[str, dict[Any, str]]] = {
+    "dvc_remote_url": (
+        "dvc_remote",
+        {
+            "s3": "s3://team-data/penguins",
+            "gcs": "gs://team-data/penguins",
+            "azure": "azure://team-data/penguins",
+        },
+    )
+}
 
 Row = dict[str, Any]
 
@@ -158,7 +172,12 @@ PAIRWISE = [row for row in pairwise_rows([DEFAULTS, *FULL]) if row not in [DEFAU
 def answers(row: Row) -> dict[str, Any]:
     """copier's answers for a row."""
     chosen = {factor: value for factor, value in row.items() if factor != NAMES}
-    return {**chosen, **NAME_SETS[row[NAMES]]}
+    bound = {
+        name: values[row[choice]]
+        for name, (choice, values) in BOUND.items()
+        if row.get(choice) in values
+    }
+    return {**chosen, **NAME_SETS[row[NAMES]], **bound}
 
 
 def row_id(row: Row) -> str:
@@ -173,9 +192,13 @@ def row_id(row: Row) -> str:
 
 
 def test_every_question_is_in_the_matrix() -> None:
-    """A choice or bool question is a factor; a free-text one is set by the NAMES sets."""
+    """A choice or bool question is a factor; a free-text one is set by the NAMES sets, or
+    by the row's value of the choice it is bound to (BOUND)."""
     for name, spec in questions().items():
-        if name not in LEVELS:
+        if name in BOUND:
+            choice, values = BOUND[name]
+            assert set(values) < set(LEVELS[choice]), f"{name}: not bound to {choice}'s values"
+        elif name not in LEVELS:
             assert spec.get("type", "str") == "str", f"{name}: a {spec.get('type')} question"
             varied = [label for label, values in NAME_SETS.items() if name in values]
             derived = "{{" in str(spec.get("default"))

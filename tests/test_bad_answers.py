@@ -23,7 +23,9 @@ BAD_ANSWERS = [
     ("package_name", "import", ["'import' is a Python keyword"]),
     ("package_name", "json", ["'json' would shadow the standard-library module"]),
     ("package_name", "test", ["'test' would shadow the commonly installed module"]),
-    ("package_name", "pandas", ["'pandas' would shadow the commonly installed module"]),
+    ("package_name", "plotly", ["'plotly' would shadow the commonly installed module"]),
+    # pandas arrives with compute=dask: a module the project installs.
+    ("package_name", "pandas", ["'pandas' would shadow a module the project installs"]),
     ("description", "", ["description must not be empty", "e.g."]),
     ("author_name", "", ["author_name must not be empty", "e.g."]),
     ("author_email", "not-an-email", ["name@domain.tld", 'got "not-an-email"']),

@@ -135,9 +135,9 @@ def test_test_matrix_is_python_version_and_every_newer_choice(projects: dict[str
 
 
 def test_ci_python_list_is_the_python_version_choices() -> None:
-    source = (CI_TEMPLATES / "python_versions.jinja").read_text(encoding="utf-8")
+    source = (KIT_ROOT / "includes" / "python_versions.jinja").read_text(encoding="utf-8")
     listed = re.search(r"set supported = (\[[^\]]*\])", source)
-    assert listed, "ci-templates/python_versions.jinja: no `set supported = [...]`"
+    assert listed, "includes/python_versions.jinja: no `set supported = [...]`"
     assert json.loads(listed.group(1)) == choice_values(questions()["python_version"])
 
 

@@ -20,8 +20,9 @@ import pytest
 import yaml
 from cookiecutter.generate import generate_context
 from cookiecutter.prompt import prompt_for_config
-from copier_mlops.cookiecutter_render import HookFailed, copier_source
 from jinja2.sandbox import SandboxedEnvironment
+
+from copier_mlops.cookiecutter.render import HookFailed, copier_source
 
 from cookiecutter_json import COOKIECUTTER_JSON, cookiecutter_json
 from support import KIT_ROOT, TEST_VERSION, commit_all, git, questions, render, run
@@ -104,7 +105,7 @@ def recorded(project: Path) -> dict[str, Any]:
 def test_cookiecutter_json_matches_copier_yml() -> None:
     committed = COOKIECUTTER_JSON.read_text(encoding="utf-8")
     assert committed == cookiecutter_json(), (
-        "cookiecutter.json is stale: run `uv run python tests/cookiecutter_json.py`"
+        "cookiecutter.json is stale: run `uv run python tools/cookiecutter_json.py`"
     )
 
 

@@ -230,6 +230,8 @@ def test_any_answer_is_refused_or_stored_exactly(kit: Path, question: str) -> No
         ("project_name", "Pingüino 🐧 ML"),
         ("description", "1. Classify, 2. serve"),
         ("description", "- a machine-learning pipeline + a report."),
+        ("project_name", "NULL"),  # slug `null`: a YAML keyword as dvc.yaml's artifact key
+        ("project_name", "True"),
     ],
 )
 def test_answers_with_special_characters_read_back_exactly(

@@ -16,6 +16,8 @@ import yaml
 from jinja2 import FileSystemLoader
 from jinja2.sandbox import SandboxedEnvironment
 
+from copier_mlops.tasks.first_run import bytecode_setting
+
 from support import KIT_ROOT, commit_all, copier_cli, git, render
 
 
@@ -187,3 +189,12 @@ def test_a_kit_in_the_home_folder_is_expanded(
     monkeypatch.setenv("HOME", str(tmp_path))
     expected = str(tmp_path / "kits" / "copier-mlops")
     assert _kit_repository("~/kits/copier-mlops") == (expected, expected)
+
+
+def test_uv_compiles_bytecode_only_where_python_would_not_cache_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    assert bytecode_setting() == {"UV_COMPILE_BYTECODE": "1"}
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE")
+    assert bytecode_setting() == {}

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from copier_mlops import copier_answers_intact as intact
-from copier_mlops.copier_answers_intact import (
+
+from copier_mlops.precommit import copier_answers_intact as intact
+from copier_mlops.precommit.copier_answers_intact import (
     check_answers_file,
     installed_rev,
     main,

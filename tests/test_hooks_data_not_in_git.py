@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 
 import pytest
-from copier_mlops.data_not_in_git import DEFAULT_MAX_KB, check_file, data_suffix, main
+
+from copier_mlops.precommit.data_not_in_git import DEFAULT_MAX_KB, check_file, data_suffix, main
 
 LIMIT = DEFAULT_MAX_KB * 1024
 

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from copier_mlops.dvc_pipeline_fresh import check_pipeline, dvc_command, main
+
+from copier_mlops.precommit.dvc_pipeline_fresh import check_pipeline, dvc_command, main
 
 from support import copy_project
 
@@ -276,7 +277,7 @@ def test_a_generated_project_is_checked_by_its_own_locked_dvc(
     project = copy_project(generated_project, tmp_path / "project")
     uv = Path(shutil.which("uv") or "uv").parent
     only_uv = {**os.environ, "PATH": f"{uv}{os.pathsep}/usr/bin{os.pathsep}/bin"}
-    hook = [sys.executable, "-m", "copier_mlops.dvc_pipeline_fresh"]
+    hook = [sys.executable, "-m", "copier_mlops.precommit.dvc_pipeline_fresh"]
     started = time.perf_counter()
     fresh = subprocess.run(hook, cwd=project, env=only_uv, capture_output=True, text=True)
     print(f"dvc-pipeline-fresh on a generated project: {time.perf_counter() - started:.2f} s")

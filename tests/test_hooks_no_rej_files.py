@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from copier_mlops.no_rej_files import main, rej_files
+
+from copier_mlops.precommit.no_rej_files import main, rej_files
 
 
 def test_a_clean_tree_passes(tmp_path: Path) -> None:

@@ -7,7 +7,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from copier_mlops.params_valid import main, schema_command, schema_problems, structure_problems
+
+from copier_mlops.precommit.params_valid import (
+    main,
+    schema_command,
+    schema_problems,
+    structure_problems,
+)
 
 PYTHON = shlex.quote(sys.executable)
 # A stand-in for a project's schema: `train.lr` must be positive.

@@ -13,7 +13,15 @@ from pathlib import Path
 import jinja2
 import pytest
 import yaml
-from copier_mlops.migrate import RATIOS_COMMENT, RAW_COMMENT, TASK_COMMENT, main
+
+from copier_mlops.tasks.migrate import (
+    BATCH_COMMENT,
+    OLD_BATCH_COMMENT,
+    RATIOS_COMMENT,
+    RAW_COMMENT,
+    TASK_COMMENT,
+    main,
+)
 
 from support import KIT_ROOT, kit_config
 
@@ -136,7 +144,7 @@ def test_a_team_edited_file_keeps_its_values_and_comments(
         "  exclude: [flipper_length_mm, sex] # features in data/schema.py the model should "
         "not see\n"
         "  ratios: {} # derived features, name: [numerator, denominator]; {} for none\n",
-    )
+    ).replace(OLD_BATCH_COMMENT, BATCH_COMMENT)  # the kit's comment, no longer true
     params = yaml.safe_load(migrated)
     assert params["data"] == {"raw": "data/raw/our-penguins.csv", "task": "classification"}
     assert params["featurize"] == {"exclude": ["flipper_length_mm", "sex"], "ratios": {}}

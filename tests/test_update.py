@@ -44,7 +44,7 @@ CHANGED_FILE = "noxfile.py"
 CHANGED_LINE = "Run `uv run nox` for the default checks, or `uv run nox -s NAME` for one session."
 NEXT_LINE = "Run `uv run nox` for the default checks; `uv run nox -s NAME` runs one session."
 TEAM_LINE = "Our team runs `uv run nox -s tests` before every push."
-MIGRATE = ["{{ _copier_python }}", "{{ _copier_conf.src_path }}/hooks/copier_mlops/migrate.py"]
+MIGRATE = ["{{ _copier_python }}", "{{ _copier_conf.src_path }}/src/copier_mlops/tasks/migrate.py"]
 MIGRATIONS = {
     "_migrations": [
         {
@@ -227,6 +227,46 @@ def test_changing_an_answer_equals_a_fresh_copy_with_it(releases: Path, tmp_path
     assert_checks_pass(project)
 
 
+def test_an_older_project_moves_to_dask_and_s3_with_copier_update(
+    releases: Path, tmp_path: Path
+) -> None:
+    # A project of the previous release, on Polars and the folder beside it, with the
+    # team's edit. One update switches both (one run of the checks for the two answers).
+    project = generate(releases, tmp_path / "updated", PREVIOUS)
+    assert answers_of(project)["compute"] == "polars"
+    assert answers_of(project)["dvc_remote"] == "local"
+    mark(project, "README.md", TEAM_LINE)
+    commit_all(project, "the team's edits")
+    switched = {"compute": "dask", "dvc_remote": "s3", "dvc_remote_url": "s3://team-data/penguins"}
+
+    update_project(project, switched, version=NEXT)
+
+    assert conflicted(project) == []
+    assert {key: answers_of(project)[key] for key in switched} == switched
+    config = (project / ".dvc/config").read_text(encoding="utf-8")
+    assert "remote = storage\n" in config
+    assert config.endswith("url = s3://team-data/penguins\n")
+    pyproject = (project / "pyproject.toml").read_text(encoding="utf-8")
+    assert '"dvc[s3]>=3.60"' in pyproject
+    assert '"dask[dataframe]>=' in pyproject
+    assert '"distributed>=' in pyproject
+    package = str(answers_of(project)["package_name"])
+    assert (project / "src" / package / "compute/on_dask.py").is_file()
+    fresh = tree_bytes(render(releases, tmp_path / "fresh", switched, version=NEXT))
+    fresh["README.md"] += f"<!-- {TEAM_LINE} -->\n".encode()
+    # params.yaml is the team's: a new copy has a compute section; theirs, untouched, works
+    # without it (the engine defaults to auto).
+    assert b"\ncompute:\n" in fresh.pop("params.yaml")
+    updated = tree_bytes(project)
+    assert b"\ncompute:\n" not in updated.pop("params.yaml")
+    assert updated == fresh
+    assert_checks_pass(project)  # `uv run` locks the new dependencies and installs them
+    # params.yaml (the team's) has no compute section: `auto`, the project's new default, Dask.
+    result = run(project, "uv", "run", "--frozen", "dvc", "repro", "featurize")
+    said = result.stdout + result.stderr
+    assert said.count("(Dask, a local cluster of 2 workers in this process)") == 4, said
+
+
 def test_migrations_keep_the_answer_and_the_moved_files_edits(
     releases: Path, tmp_path: Path
 ) -> None:
@@ -250,7 +290,7 @@ def test_migrations_are_idempotent(releases: Path, tmp_path: Path) -> None:
     project = generate(releases, tmp_path / "project", PREVIOUS, **{QUESTION: OLD_VALUE})
     update_project(project, version=NEXT)
     commit_all(project, "update")
-    script = releases / "hooks/copier_mlops/migrate.py"
+    script = releases / "src/copier_mlops/tasks/migrate.py"
     for migration in MIGRATIONS["_migrations"]:
         arguments = [
             a.replace("{{ _copier_conf.answers_file }}", ANSWERS_FILE)
@@ -309,7 +349,7 @@ def first_release_base(releases: Path, tmp_path_factory: pytest.TempPathFactory)
 
 def kit_migrations_rerun(kit: Path, project: Path) -> None:
     """Run copier.yml's own migration commands again, as copier would render them."""
-    script = kit / "hooks/copier_mlops/migrate.py"
+    script = kit / "src/copier_mlops/tasks/migrate.py"
     for migration in kit_config()["_migrations"]:
         arguments = [
             a.replace("{{ _copier_conf.answers_file }}", ANSWERS_FILE)

@@ -39,6 +39,17 @@ class PrepareParams(_Params):
     rows_per_file: int = Field(gt=0)
 
 
+class ComputeParams(_Params):
+    """Where prepare and featurize run: the engine, and the local Dask cluster's size.
+
+    Not a DVC param of any stage: both engines write the same rows, so switching does not
+    make DVC rerun them.
+    """
+
+    engine: Literal["auto", "polars", "dask"] = "auto"
+    workers: int = Field(default=2, gt=0)
+
+
 class FeaturizeParams(_Params):
     """Which of the schema's features the model sees, and which ratios to derive."""
 
@@ -67,6 +78,8 @@ class Params(_Params):
 
     data: DataParams
     prepare: PrepareParams
+    # Optional: params.yaml files from before it get the defaults.
+    compute: ComputeParams = ComputeParams()
     featurize: FeaturizeParams
     train: TrainParams
     evaluate: EvaluateParams

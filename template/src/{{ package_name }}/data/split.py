@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from ..errors import PipelineError
-from .validation import ROW
+from .validation import ROW, Rows
 
 SPLIT = "split"
 SPLITS = ("train", "test")
@@ -20,7 +20,7 @@ class SplitError(PipelineError):
     """The split cannot train and test a model: too few rows or classes."""
 
 
-def assign_split(frame: pl.DataFrame, test_fraction: float, seed: int) -> pl.DataFrame:
+def assign_split(frame: Rows, test_fraction: float, seed: int) -> Rows:
     """Label each row train or test from its ROW number: reproducible for a given seed."""
     offset = seed * _SEED_SPREAD % _RANGE
     position = (pl.col(ROW).cast(pl.Int64) * _GOLDEN + offset) % _RANGE
@@ -36,14 +36,15 @@ class SplitCheck:
         self.rows = dict.fromkeys(SPLITS, 0)
         self.train_classes: set[object] | None = set() if classes else None
 
-    def add(self, split_rows: pl.DataFrame) -> None:
-        """Count a batch of rows labelled by assign_split."""
-        for split, count in split_rows.group_by(SPLIT).len().iter_rows():
+    def add(self, split_rows: pl.DataFrame | pl.LazyFrame) -> None:
+        """Count rows labelled by assign_split: a batch, or a whole lazy table."""
+        rows = split_rows.lazy()
+        for split, count in rows.group_by(SPLIT).len().collect().iter_rows():
             self.rows[split] += count
         # Two classes are enough to train on; counting more would only cost time.
         if self.train_classes is not None and len(self.train_classes) < 2:
-            train = split_rows.filter(pl.col(SPLIT) == "train")
-            self.train_classes.update(train[self.target].unique().to_list())
+            train = rows.filter(pl.col(SPLIT) == "train").select(pl.col(self.target).unique())
+            self.train_classes.update(train.collect().to_series().to_list())
 
     def raise_for_problems(self, source: str, usable_rows: str) -> None:
         """Fail, saying why and what to change, unless both splits can do their job."""

@@ -11,7 +11,7 @@ import csv
 import json
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
@@ -76,6 +76,32 @@ def iter_batches(path: Path, rows: int) -> Iterator[pl.DataFrame]:
             line += len(lines)
 
 
+def scan_raw(path: Path, types: Mapping[str, Any] | None = None) -> pl.LazyFrame:
+    """A lazy view of the raw table, streamed when collected; CSV columns arrive as text.
+
+    CSV columns named in `types` are parsed as those types as they are read instead (the
+    fast way; collecting fails if a value does not parse). Collect inside
+    `naming_broken_lines(path)`. Messages count one row per line: a CSV row must fit on one.
+    """
+    if path.suffix != ".csv":
+        return scan_table(path)
+    header(path)  # an empty file says so before anything else
+    return pl.scan_csv(path, infer_schema=False, schema_overrides=types, null_values=NULL_MARKERS)
+
+
+@contextmanager
+def naming_broken_lines(path: Path) -> Iterator[None]:
+    """Turn an error reading a CSV into one naming the broken line, not a traceback."""
+    try:
+        yield
+    except pl.exceptions.PolarsError as error:
+        if path.suffix != ".csv":
+            raise
+        with path.open("rb") as file:
+            problem = _find_broken_line(enumerate(file, start=1))
+        raise RawDataError(f"{path}: {problem or error}") from None
+
+
 def _parse(path: Path, first_line: bytes, lines: list[bytes], line: int) -> pl.DataFrame:
     """Read a header and lines as text columns; a broken line is named, not a traceback."""
     try:
@@ -83,14 +109,14 @@ def _parse(path: Path, first_line: bytes, lines: list[bytes], line: int) -> pl.D
             first_line + b"".join(lines), infer_schema=False, null_values=NULL_MARKERS
         )
     except pl.exceptions.PolarsError as error:
-        problem = _find_broken_line(first_line, lines, line)
+        problem = _find_broken_line([(1, first_line), *enumerate(lines, start=line)])
         raise RawDataError(f"{path}: {problem or error}") from None
 
 
-def _find_broken_line(first_line: bytes, lines: list[bytes], line: int) -> str | None:
-    """The first line that is not UTF-8 or has more fields than the header, described."""
+def _find_broken_line(numbered_lines: Iterable[tuple[int, bytes]]) -> str | None:
+    """The first line that is not UTF-8 or has more fields than the header (the first line)."""
     header_fields = None
-    for number, raw in [(1, first_line), *enumerate(lines, start=line)]:
+    for number, raw in numbered_lines:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as error:
@@ -159,10 +185,20 @@ class PartitionedWriter:
 def write_partitioned(frame: pl.LazyFrame, directory: Path, key: str, rows_per_file: int) -> None:
     """Stream frame into hive-style parquet partitions (`key=value/…`) under directory."""
     with replacing(directory) as staged:
-        frame.sink_parquet(
-            pl.PartitionBy(staged, key=key, include_key=False, max_rows_per_file=rows_per_file),
-            mkdir=True,
-        )
+        partitioned_sink(frame, staged, key, rows_per_file).collect()
+
+
+def partitioned_sink(
+    frame: pl.LazyFrame, directory: Path, key: str, rows_per_file: int
+) -> pl.LazyFrame:
+    """A query writing frame into hive-style parquet partitions under directory, when run.
+
+    Run it with `pl.collect_all` beside other queries on the same rows: they share one read.
+    """
+    partitions = pl.PartitionBy(
+        directory, key=key, include_key=False, max_rows_per_file=rows_per_file
+    )
+    return frame.sink_parquet(partitions, mkdir=True, lazy=True)
 
 
 def read_partition(directory: Path, key: str, value: str) -> pl.LazyFrame:

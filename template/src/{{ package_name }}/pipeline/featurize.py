@@ -1,13 +1,19 @@
-"""DVC stage `featurize`: turn prepared rows into the model's inputs, streaming."""
+"""DVC stage `featurize`: turn prepared rows into the model's inputs, streaming.
+
+It runs on Polars or on Dask (params.yaml's compute section, DASK_SCHEDULER_ADDRESS):
+the same transforms, the same feature values.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import narwhals as nw
 import typer
 
+from ..compute import on_polars
+from ..compute.engine import choose_engine, featurize_on_dask
 from ..config import PARAMS_FILE, load_params
 from ..data import storage
 from ..data.contract import load_contract
@@ -29,12 +35,17 @@ def featurize(
     params = load_params(params_file)
     contract = load_contract(params.data.task)
     spec = feature_spec(contract, params.featurize)
-    rows = nw.from_native(storage.scan_table(prepared))
-    features = build_features(rows, spec, keep=(contract.target, SPLIT))
-    with step(f"Writing {len(spec.columns)} features to {output}"):
-        storage.write_partitioned(
-            features.to_native(), output, key=SPLIT, rows_per_file=params.prepare.rows_per_file
-        )
+    engine = choose_engine(params.compute)
+
+    def transform(rows: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+        return build_features(rows, spec, keep=(contract.target, SPLIT))
+
+    writing = f"Writing {len(spec.columns)} features to {output} ({engine.describe()})"
+    with step(writing), storage.replacing(output) as staged:
+        if engine.name == "dask":
+            featurize_on_dask(engine, prepared, staged, transform)
+        else:
+            on_polars.featurize(prepared, staged, transform)
 
 
 if __name__ == "__main__":

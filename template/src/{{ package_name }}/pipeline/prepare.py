@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Annotated
 
 import polars as pl
 import typer
 
-from ..config import PARAMS_FILE, load_params
+from ..compute.engine import PrepareOutcome, choose_engine, prepare_on_dask
+from ..config import PARAMS_FILE, PrepareParams, load_params
 from ..data import storage
-from ..data.contract import load_contract
+from ..data.contract import Contract, is_numeric, load_contract
 from ..data.split import SPLIT, SplitCheck, assign_split
-from ..data.validation import ROW, RowValidator, check_columns, raise_for, usable
+from ..data.validation import ROW, ROWS, RowValidator, check_columns, raise_for, usable
 from ._stage import stage, step
 
 app = typer.Typer(add_completion=False)
@@ -27,42 +29,81 @@ def prepare(
 ) -> None:
     """Validate the raw rows against the schema, clean them and split them reproducibly.
 
-    One streaming pass: each batch is validated, then cleaned, split and buffered for
-    writing. Any problem discards the new output, so the last good one stays in place.
+    One streaming pass reads, validates, cleans, splits and writes the rows, and counts
+    every problem (checks of your own in data/schema.py take a second pass). Any problem
+    discards the new output: the last good one stays.
     """
     params = load_params(params_file)
     contract = load_contract(params.data.task)
-    numeric, categorical = contract.numeric_features(), contract.categorical_features()
     raise_for(check_columns(storage.header(raw), list(contract.raw.columns), True), str(raw))
-    validator = RowValidator(contract.raw)
-    labelled = pl.col(contract.target).is_not_null()
-    split = SplitCheck(contract.target, classes=params.data.task == "classification")
-    settings = params.prepare
-    step_name = f"Validating and splitting {raw} in batches of {settings.batch_rows} rows"
-    with step(step_name), storage.replacing(output) as staged:
-        writer = storage.PartitionedWriter(staged, key=SPLIT, rows_per_file=settings.rows_per_file)
-        for batch in storage.iter_batches(raw, settings.batch_rows):
-            rows = validator.validate(batch)
-            if not validator.problems:  # keep scanning to report every problem
-                rows = rows.filter(labelled & usable(numeric, categorical))
-                rows = assign_split(rows, settings.test_fraction, settings.seed).drop(ROW)
-                split.add(rows)
-                writer.write(rows)
-        raise_for(validator.problems, str(raw))
-        if not validator.rows_seen:
+    types = {name: column.dtype.type for name, column in contract.raw.columns.items()}
+    numbers = {name: dtype for name, dtype in types.items() if is_numeric(dtype)}
+    engine = choose_engine(params.compute)
+    validating = f"Validating and splitting {raw} ({engine.describe()})"
+    with step(validating), storage.replacing(output) as staged:
+        if engine.name == "dask":
+            found = prepare_on_dask(engine, raw, staged, params.data.task, params.prepare)
+        else:
+            try:  # numbers parsed as they are read: the fast way, when every value is a number
+                validator, split = validate_and_split(
+                    storage.scan_raw(raw, numbers), contract, params.prepare, staged
+                )
+            except pl.exceptions.PolarsError:
+                if raw.suffix != ".csv":
+                    raise
+                # Some value is no number, or a line is broken: read text, to say which.
+                shutil.rmtree(staged, ignore_errors=True)
+                with storage.naming_broken_lines(raw):
+                    validator, split = validate_and_split(
+                        storage.scan_raw(raw), contract, params.prepare, staged
+                    )
+            found = PrepareOutcome(validator.rows_seen, split, validator.problems)
+        raise_for(found.problems, str(raw))
+        rows_seen, split = found.rows_seen, found.split
+        if not rows_seen:
             raise storage.RawDataError(f"{raw} has a header but no rows")
+        usable_columns = contract.numeric_features() or contract.categorical_features()
         split.raise_for_problems(
             str(raw),
-            f"each of its {validator.rows_seen} row(s) lacks a value in all of "
-            f"{', '.join(numeric or categorical)}",
+            f"each of its {rows_seen} row(s) lacks a value in all of {', '.join(usable_columns)}",
         )
-        writer.close()
     train, test = split.rows["train"], split.rows["test"]
     typer.echo(
-        f"Prepared {train + test} of {validator.rows_seen} rows ({train} train, {test} test) "
-        f"into {output}",
+        f"Prepared {train + test} of {rows_seen} rows ({train} train, {test} test) into {output}",
         err=True,
     )
+
+
+def validate_and_split(
+    raw: pl.LazyFrame, contract: Contract, settings: PrepareParams, staged: Path
+) -> tuple[RowValidator, SplitCheck]:
+    """Write raw's usable rows, split, under staged; find every problem on the way.
+
+    One streaming pass writes the rows and counts those that break each rule (only then
+    are a few of those read again, as examples); checks of your own take a second pass.
+    """
+    validator = RowValidator(contract.raw)
+    rows = validator.checked(raw.with_row_index(ROW))
+    usable_rows = pl.col(contract.target).is_not_null() & usable(
+        contract.numeric_features(), contract.categorical_features()
+    )
+    kept = validator.typed(rows).filter(usable_rows)
+    kept = assign_split(kept, settings.test_fraction, settings.seed).drop(ROW)
+    *_, tally = pl.collect_all(
+        [
+            storage.partitioned_sink(kept, staged, SPLIT, settings.rows_per_file),
+            rows.select(validator.tally()),
+        ]
+    )
+    validator.rows_seen = tally[ROWS].item()
+    validator.record(rows, tally)
+    if validator.custom is not None:
+        for batch in validator.typed(rows).collect_batches(chunk_size=settings.batch_rows):
+            validator.validate_custom(batch)
+    split = SplitCheck(contract.target, classes=contract.task == "classification")
+    if staged.exists():
+        split.add(pl.scan_parquet(staged, hive_partitioning=True))
+    return validator, split
 
 
 if __name__ == "__main__":

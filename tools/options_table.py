@@ -1,6 +1,6 @@
 """The README's options table, generated from copier.yml so the two cannot disagree.
 
-`python tests/options_table.py` (or `nox -s readme`) rewrites the table in README.md;
+`python tools/options_table.py` (or `nox -s readme`) rewrites the table in README.md;
 tests/test_readme.py fails when it is stale.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import sys
 
-from support import KIT_ROOT, choice_values, questions
+from kit import KIT_ROOT, choice_values, questions
 
 README = KIT_ROOT / "README.md"
 START = "<!-- options-table:start (generated from copier.yml by `nox -s readme`) -->"
@@ -22,6 +22,8 @@ def _cell(text: str) -> str:
 
 def _default(name: str, default: object, names: list[str]) -> str:
     text = str(default).lower() if isinstance(default, bool) else str(default)
+    if not text:
+        return "empty"
     if "{{" not in text:
         return f"`{_cell(text)}`"
     sources = [other for other in names if other != name and re.search(rf"\b{other}\b", text)]

@@ -20,14 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from copier_mlops.dvc_pipeline import (
+from copier_mlops.precommit.dvc_pipeline import (
     PipelineError,
     load_lock,
     load_params_file,
     lookup,
     normalize_path,
 )
-from copier_mlops.strict_yaml import YamlFileError, load_strict
+from copier_mlops.precommit.strict_yaml import YamlFileError, load_strict
 
 MISSING = object()
 DVC_TIMEOUT_SECONDS = 300

@@ -19,12 +19,12 @@ from typing import Any
 
 import yaml
 
-from copier_mlops.strict_yaml import YamlFileError, loads_strict
+from copier_mlops.precommit.strict_yaml import YamlFileError, loads_strict
 
 DEFAULT_ANSWERS_FILE = ".copier-answers.yml"
 REQUIRED_KEYS = ("_commit", "_src_path")
 HOOK_ID = "copier-answers-intact"
-# The kit's copier.yml, shipped inside this package (pyproject.toml, force-include): when
+# The kit's copier.yml, shipped in the copier_mlops package (pyproject.toml, force-include): when
 # pre-commit installed the hook from the kit at the rev the answers record, these are the
 # questions of that exact kit version, even when the kit is only reachable at a URL.
 PACKAGED_COPIER_YML = "copier.yml"

@@ -1,6 +1,6 @@
 """cookiecutter.json, generated from copier.yml so cookiecutter asks copier's questions.
 
-`python tests/cookiecutter_json.py` (or `nox -s readme`) rewrites it;
+`python tools/cookiecutter_json.py` (or `nox -s readme`) rewrites it;
 tests/test_cookiecutter.py fails when it is stale. cookiecutter only collects the
 answers: its hook hands them to copier, which validates them and renders template/.
 """
@@ -13,10 +13,10 @@ from typing import Any
 
 from jinja2 import Environment
 
-from support import KIT_ROOT, choice_values, questions
+from kit import KIT_ROOT, choice_values, questions
 
 COOKIECUTTER_JSON = KIT_ROOT / "cookiecutter.json"
-EXTENSION = "hooks.copier_mlops.cookiecutter_jinja.CopierJinja"
+EXTENSION = "src.copier_mlops.cookiecutter.extension.CopierJinja"
 # Question settings cookiecutter has no equivalent for; a question using one needs a
 # decision here, not a silently different cookiecutter question.
 UNSUPPORTED = ("when", "multiselect", "secret")
@@ -44,7 +44,7 @@ def cookiecutter_default(name: str, spec: dict[str, Any], names: list[str]) -> A
     if unsupported or kind not in SCALAR_TYPES:
         raise SystemExit(
             f"copier.yml: question '{name}' uses {unsupported or [f'type: {kind}']}, which "
-            "cookiecutter cannot ask; teach tests/cookiecutter_json.py how to, or drop it"
+            "cookiecutter cannot ask; teach tools/cookiecutter_json.py how to, or drop it"
         )
     default = spec["default"]
     values = choice_values(spec)

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from copier_mlops.strict_yaml import YamlFileError, load_strict
+from copier_mlops.precommit.strict_yaml import YamlFileError, load_strict
 
 DEFAULT_PARAMS_FILE = "params.yaml"
 DEFAULT_TIMEOUT_SECONDS = 60.0

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from copier_mlops.strict_yaml import load_strict
+from copier_mlops.precommit.strict_yaml import load_strict
 
 
 class PipelineError(ValueError):

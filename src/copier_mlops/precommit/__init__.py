@@ -1,0 +1,1 @@
+"""The kit's pre-commit hooks (.pre-commit-hooks.yaml), one module each, and their helpers."""
