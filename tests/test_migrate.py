@@ -15,8 +15,6 @@ import pytest
 import yaml
 
 from copier_mlops.tasks.migrate import (
-    BATCH_COMMENT,
-    OLD_BATCH_COMMENT,
     RATIOS_COMMENT,
     RAW_COMMENT,
     TASK_COMMENT,
@@ -144,7 +142,7 @@ def test_a_team_edited_file_keeps_its_values_and_comments(
         "  exclude: [flipper_length_mm, sex] # features in data/schema.py the model should "
         "not see\n"
         "  ratios: {} # derived features, name: [numerator, denominator]; {} for none\n",
-    ).replace(OLD_BATCH_COMMENT, BATCH_COMMENT)  # the kit's comment, no longer true
+    )
     params = yaml.safe_load(migrated)
     assert params["data"] == {"raw": "data/raw/our-penguins.csv", "task": "classification"}
     assert params["featurize"] == {"exclude": ["flipper_length_mm", "sex"], "ratios": {}}

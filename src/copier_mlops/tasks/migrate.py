@@ -147,9 +147,6 @@ RAW_COMMENT = "# a .csv file, a .parquet file, or a folder of .parquet files"
 TASK_COMMENT = "# or regression: the target column is TARGET in data/schema.py"
 EXCLUDE_COMMENT = "# features in data/schema.py the model should not see"
 RATIOS_COMMENT = "# derived features, name: [numerator, denominator]; {} for none"
-# prepare.batch_rows no longer bounds prepare's memory (one streaming query does that).
-OLD_BATCH_COMMENT = "# rows validated at a time: bounds memory on large files"
-BATCH_COMMENT = "# rows per batch for checks of your own in data/schema.py, and on Dask"
 TOP_LEVEL_KEY = re.compile(r"""^(["']?)([A-Za-z_][\w-]*)\1\s*:(?:\s|$)""")
 PARAMS_BY_HAND = """\
 Change it by hand to 0.1.0's shape (the kit's params.yaml shows it):
@@ -353,12 +350,6 @@ def upgrade_params_text(text: str, raw: str) -> str:
             above -= 1
         lines[above if above > 0 else at : above if above > 0 else at] = section
         expected = {"data": {"raw": raw, "task": "classification"}, **expected}
-    lines = [
-        line.replace(OLD_BATCH_COMMENT, BATCH_COMMENT)
-        if line.lstrip().startswith("batch_rows:")
-        else line
-        for line in lines
-    ]
     upgraded = "".join(lines)
     if yaml.safe_load(upgraded) != expected:
         raise Unrecognised("rewriting it line by line would change more than data and featurize")
