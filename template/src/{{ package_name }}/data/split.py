@@ -46,6 +46,13 @@ class SplitCheck:
             train = rows.filter(pl.col(SPLIT) == "train").select(pl.col(self.target).unique())
             self.train_classes.update(train.collect().to_series().to_list())
 
+    def merge(self, part: SplitCheck) -> None:
+        """Add the counts of a check on another part of the same rows (a Dask partition)."""
+        for split in SPLITS:
+            self.rows[split] += part.rows[split]
+        if self.train_classes is not None and part.train_classes is not None:
+            self.train_classes.update(part.train_classes)
+
     def raise_for_problems(self, source: str, usable_rows: str) -> None:
         """Fail, saying why and what to change, unless both splits can do their job."""
         total = sum(self.rows.values())

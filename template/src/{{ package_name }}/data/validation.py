@@ -37,6 +37,18 @@ class Problem:
         return f"  column '{self.column}': {self.rule}: {shown}{more}"
 
 
+def merge_problems(found: Iterable[Problem]) -> list[Problem]:
+    """Problems found in parts of one file, in the file's order: one per column and rule."""
+    merged: dict[tuple[str, str], Problem] = {}
+    for problem in found:
+        total = merged.setdefault(
+            (problem.column, problem.rule), Problem(problem.column, problem.rule)
+        )
+        total.count += problem.count
+        total.examples += problem.examples[: EXAMPLES_PER_PROBLEM - len(total.examples)]
+    return list(merged.values())
+
+
 class DataValidationError(PipelineError):
     """Raw data broke the schema: the message names each column, rule and example rows."""
 
