@@ -6,7 +6,8 @@ Then a real `dask scheduler` and two `dask worker` processes start on loopback f
 project's own environment, and `dvc repro --force featurize` runs prepare and featurize
 against them (DASK_SCHEDULER_ADDRESS); then once more on Polars streaming (params.yaml's
 compute.engine). data/prepared and data/features must hold the same rows, split and
-feature values each time, in the same order.
+feature values each time, in the same order. A team's own table (test_own_data's wine
+walk) must fare the same on a copy of the project.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from support import git, render, run
+from own_tables import MAKE_TABLE, WALKS
+from support import copy_project, git, render, run
 
 pytestmark = pytest.mark.slow
 
@@ -211,3 +213,27 @@ def test_polars_writes_what_dask_wrote(
     assert said.count("(Polars streaming)") == 4, said
     assert "Dask" not in said
     assert content(project) == local_cluster_content
+
+
+def test_a_teams_own_table_runs_on_dask_as_on_polars(project: Path, tmp_path: Path) -> None:
+    own = WALKS["wine-csv-classification"]
+    team = copy_project(project, tmp_path / "project")
+    script = tmp_path / "make_table.py"
+    script.write_text(MAKE_TABLE, encoding="utf-8")
+    new_rows = str(tmp_path / own.new_rows)
+    run(team, "uv", "run", "--frozen", "python", str(script), own.kind, own.raw, new_rows)
+    run(team, "uv", "run", "--frozen", "dvc", "add", own.raw)
+    (team / "src/my_ml_project/data/schema.py").write_text(own.schema, encoding="utf-8")
+    # The team's params.yaml has no compute section: `auto`, the project's answer, Dask.
+    params = team / "params.yaml"
+    params.write_text(own.params, encoding="utf-8")
+
+    said = repro(team, "featurize", env=environment())
+    assert said.count("(Dask, a local cluster of 2 workers in this process)") == 4, said
+    on_dask = content(team)
+    assert sum(on_dask[f"data/prepared {split}"]["rows"] for split in ("train", "test")) == 400
+
+    params.write_text(f"{own.params}\ncompute:\n  engine: polars\n", encoding="utf-8")
+    said = repro(team, "--force", "featurize", env=environment())
+    assert said.count("(Polars streaming)") == 4, said
+    assert content(team) == on_dask
