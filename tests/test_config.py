@@ -7,6 +7,7 @@ import sys
 
 import jinja2
 import pytest
+import yaml
 from packaging.version import Version
 
 from support import KIT_ROOT, SEED_ONCE_ENTRY, choice_values, kit_config, questions
@@ -76,3 +77,15 @@ def test_seed_once_entries_are_exact_update_only_paths() -> None:
         match = SEED_ONCE_ENTRY.match(entry)
         assert match, f"_exclude entry is not update-only: {entry!r}"
         assert not set("*?[") & set(match.group(1)), f"seed-once path is a pattern: {entry!r}"
+
+
+def test_the_kits_ci_sets_up_every_python_version_offered() -> None:
+    """The answer matrix runs each python_version; CI must have each interpreter."""
+    workflow = yaml.safe_load((KIT_ROOT / ".github/workflows/ci.yml").read_text("utf-8"))
+    set_up = [
+        str(step["with"]["python-version"]).split()
+        for job in workflow["jobs"].values()
+        for step in job["steps"]
+        if str(step.get("uses", "")).startswith("actions/setup-python@")
+    ]
+    assert set_up == [choice_values(questions()["python_version"])]
