@@ -75,18 +75,47 @@ BAD_ANSWERS += [
     for name in [*SHADOWING, "importlinter", "yaml", "sklearn", "dvc", "polars"]
 ]
 
+# dvc_remote_url, checked against the dvc_remote it comes with: (dvc_remote, bad URL, words)
+BAD_REMOTE_URLS = [
+    ("s3", "gs://team-data/x", ["must be s3://BUCKET/FOLDER", 'got "gs://team-data/x"']),
+    ("s3", "s3://Team_Data/x", ["S3 bucket name", "e.g. s3://team-data/penguins"]),
+    ("s3", "s3://ab", ["3 to 63", "or empty, to set it later"]),
+    ("s3", "s3://team-data/my data", ["a folder of letters, digits"]),
+    ("s3", "s3://team-data/a#b", ["a folder of letters, digits"]),
+    ("s3", "s3://team-data/x\n", ["must be s3://BUCKET/FOLDER"]),
+    ("s3", "https://team-data.s3.amazonaws.com/x", ["must be s3://BUCKET/FOLDER"]),
+    ("gcs", "s3://team-data/x", ["must be gs://BUCKET/FOLDER", "Cloud Storage bucket"]),
+    ("gcs", "gs://-team/x", ["starting and ending with a letter or digit"]),
+    ("azure", "azure://team--data/x", ["must be azure://CONTAINER/FOLDER", "single hyphens"]),
+    ("azure", "azure://team_data", ["Azure container name"]),
+    ("local", "s3://team-data/x", ["with dvc_remote=local leave it empty"]),
+]
+# (the other answers given, the question refused, its bad value, words the refusal must contain)
+CASES = [({}, question, value, words) for question, value, words in BAD_ANSWERS] + [
+    ({"dvc_remote": remote}, "dvc_remote_url", url, words) for remote, url, words in BAD_REMOTE_URLS
+]
+
 
 @pytest.mark.parametrize(
-    ("question", "value", "expected"),
-    BAD_ANSWERS,
-    ids=[f"{question}={value[:40]!r}" for question, value, _ in BAD_ANSWERS],
+    ("given", "question", "value", "expected"),
+    CASES,
+    ids=[
+        "".join(f"{name}={answer}," for name, answer in given.items())
+        + f"{question}={value[:40]!r}"
+        for given, question, value, _ in CASES
+    ],
 )
 def test_bad_answer_is_refused_with_its_rule(
-    kit: Path, tmp_path: Path, question: str, value: str, expected: list[str]
+    kit: Path,
+    tmp_path: Path,
+    given: dict[str, str],
+    question: str,
+    value: str,
+    expected: list[str],
 ) -> None:
     destination = tmp_path / "project"
     with pytest.raises(ValueError, match=f"question '{question}'") as refusal:
-        render(kit, destination, {question: value})
+        render(kit, destination, {**given, question: value})
     for words in expected:
         assert words in str(refusal.value)
     assert not destination.exists(), "a refused answer must not leave a half-written project"

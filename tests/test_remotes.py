@@ -102,38 +102,7 @@ def tool(name: str, *args: str | Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-# ---------------------------------------------------------------------------- answers
-
-BAD_URLS = [
-    ("s3", "gs://team-data/x", ["must be s3://BUCKET/FOLDER", 'got "gs://team-data/x"']),
-    ("s3", "s3://Team_Data/x", ["S3 bucket name", "e.g. s3://team-data/penguins"]),
-    ("s3", "s3://ab", ["3 to 63", "or empty, to set it later"]),
-    ("s3", "s3://team-data/my data", ["a folder of letters, digits"]),
-    ("s3", "s3://team-data/a#b", ["a folder of letters, digits"]),
-    ("s3", "s3://team-data/x\n", ["must be s3://BUCKET/FOLDER"]),
-    ("s3", "https://team-data.s3.amazonaws.com/x", ["must be s3://BUCKET/FOLDER"]),
-    ("gcs", "s3://team-data/x", ["must be gs://BUCKET/FOLDER", "Cloud Storage bucket"]),
-    ("gcs", "gs://-team/x", ["starting and ending with a letter or digit"]),
-    ("azure", "azure://team--data/x", ["must be azure://CONTAINER/FOLDER", "single hyphens"]),
-    ("azure", "azure://team_data", ["Azure container name"]),
-    ("local", "s3://team-data/x", ["with dvc_remote=local leave it empty"]),
-]
-
-
-@pytest.mark.parametrize(
-    ("remote", "url", "expected"),
-    BAD_URLS,
-    ids=[f"{remote}={url[:30]!r}" for remote, url, _ in BAD_URLS],
-)
-def test_a_malformed_remote_url_is_refused_with_its_rule(
-    kit: Path, tmp_path: Path, remote: str, url: str, expected: list[str]
-) -> None:
-    destination = tmp_path / "project"
-    with pytest.raises(ValueError, match="question 'dvc_remote_url'") as refusal:
-        render(kit, destination, {"dvc_remote": remote, "dvc_remote_url": url})
-    for words in expected:
-        assert words in str(refusal.value)
-    assert not destination.exists()
+# ------------------------------------------------ answers (bad URLs: test_bad_answers.py)
 
 
 def dvc_config(project: Path) -> str:
