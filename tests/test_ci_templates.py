@@ -152,7 +152,11 @@ USES = re.compile(r"uses:\s*(?P<action>[\w.-]+/[\w./-]+)@(?P<ref>\S+)(?:\s+#\s*(
 
 
 def test_every_action_is_pinned_to_one_sha_with_its_version_everywhere() -> None:
-    files = [*(KIT_ROOT / ".github/workflows").glob("*.yml"), *CI_TEMPLATES.rglob("*.yml")]
+    files = [
+        *(KIT_ROOT / ".github/workflows").glob("*.yml"),
+        *CI_TEMPLATES.rglob("*.yml"),
+        *(KIT_ROOT / "includes").glob("*.jinja"),  # steps shared by workflows
+    ]
     pins: dict[str, set[tuple[str, str | None]]] = {}
     for path in files:
         for use in USES.finditer(path.read_text(encoding="utf-8")):

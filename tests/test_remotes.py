@@ -177,6 +177,32 @@ def test_the_pipeline_job_signs_in_with_oidc_and_waits_for_its_variable(
     assert names.index(sign_in[0]) < setup
 
 
+@pytest.mark.parametrize("remote", ["s3", "gcs", "azure"])
+def test_the_image_job_signs_in_as_the_pipeline_job_does_to_pull_the_model(
+    cloud_projects: dict[str, Path], remote: str
+) -> None:
+    workflows = cloud_projects[remote] / ".github/workflows"
+    job = yaml.safe_load((workflows / "image.yml").read_text(encoding="utf-8"))["jobs"]["image"]
+    report = yaml.safe_load((workflows / "pipeline.yml").read_text(encoding="utf-8"))
+    report_job = report["jobs"]["report"]
+    assert job["permissions"] == report_job["permissions"]
+    ready = f"vars.{GITHUB_SWITCH[remote]} != ''"
+    steps = job["steps"]
+
+    def signing_in(step: dict[str, str]) -> bool:
+        return step.get("uses", "").startswith(f"{SIGN_IN[remote]}@")
+
+    [sign_in] = [step for step in steps if signing_in(step)]
+    [report_sign_in] = [step for step in report_job["steps"] if signing_in(step)]
+    assert {key: value for key, value in sign_in.items() if key != "if"} == report_sign_in
+    pull = next(step for step in steps if "nox -s setup" in step.get("run", ""))
+    health = next(step for step in steps if "/health" in step.get("run", ""))
+    assert sign_in["if"] == pull["if"] == health["if"] == ready
+    assert steps.index(sign_in) < steps.index(pull)
+    stored = [name for step in steps for name in step.get("env", {}) if name.startswith("AWS_")]
+    assert not stored, "no stored keys"
+
+
 def test_cloud_workflows_pass_their_schema_and_zizmor(cloud_projects: dict[str, Path]) -> None:
     for remote in URLS:
         github = cloud_projects[remote] / ".github"
@@ -198,10 +224,15 @@ def test_gitlab_waits_for_the_storage_credentials(cloud_projects: dict[str, Path
         *("--regex-variant", "nonunicode", gitlab_ci),
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    rules = yaml.safe_load(gitlab_ci.read_text(encoding="utf-8"))["metrics-report"]["rules"]
-    assert rules == [
-        {"if": f'$CI_PIPELINE_SOURCE == "merge_request_event" && ${GITLAB_SWITCH["s3"]}'}
+    jobs = yaml.safe_load(gitlab_ci.read_text(encoding="utf-8"))
+    ready = f"&& ${GITLAB_SWITCH['s3']}"
+    assert jobs["metrics-report"]["rules"] == [
+        {"if": f'$CI_PIPELINE_SOURCE == "merge_request_event" {ready}'}
     ]
+    # The image job pulls the model with the same credentials, once they are there.
+    image_rules = [rule["if"] for rule in jobs["image-model"]["rules"]]
+    assert len(image_rules) == 2
+    assert all(rule.endswith(ready) for rule in image_rules)
 
 
 # ------------------------------------------------------------------- push and pull (slow)
