@@ -1,9 +1,10 @@
-"""Helpers the kit's tests share: the kit's questions, git, and rendering through copier."""
+"""Helpers the kit's tests share: the kit's questions, git, rendering through copier, ports."""
 
 from __future__ import annotations
 
 import re
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -129,3 +130,10 @@ def copy_project(source: Path, destination: Path) -> Path:
     shutil.copytree(source, destination, symlinks=True, ignore=shutil.ignore_patterns(".venv"))
     run(destination, "uv", "sync", "--frozen", "--quiet")
     return destination
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on now, for a server a test starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

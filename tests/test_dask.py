@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ import pytest
 import yaml
 
 from own_tables import MAKE_TABLE, WALKS
-from support import copy_project, git, render, run
+from support import copy_project, free_port, git, render, run
 
 pytestmark = pytest.mark.slow
 
@@ -82,12 +81,6 @@ def repro(project: Path, *arguments: str, env: dict[str, str]) -> str:
     )
     assert result.returncode == 0, f"dvc repro failed:\n{result.stdout}\n{result.stderr}"
     return result.stdout + result.stderr
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from support import git, render, tree_bytes, update_project
+from support import free_port, git, render, tree_bytes, update_project
 
 BIN = Path(sys.executable).parent
 MOTO = "moto[server]==5.2.5"
@@ -236,12 +236,6 @@ def test_gitlab_waits_for_the_storage_credentials(cloud_projects: dict[str, Path
 
 
 # ------------------------------------------------------------------- push and pull (slow)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def listening(port: int) -> bool:

@@ -15,7 +15,6 @@ import csv
 import json
 import os
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -31,6 +30,7 @@ from support import (
     ANSWERS_FILE,
     TEST_VERSION,
     commit_all,
+    free_port,
     render,
     run,
     tree_bytes,
@@ -53,12 +53,6 @@ def answers_of(project: Path) -> dict[str, Any]:
 def serving_files(project: Path) -> list[str]:
     package = answers_of(project)["package_name"]
     return [name.format(package=package) for name in SERVING_FILES]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def request(url: str, body: object = None) -> tuple[int, Any]:

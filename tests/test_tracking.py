@@ -14,7 +14,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import time
@@ -36,6 +35,7 @@ from reserved_names import (
 from support import (
     commit_all,
     copy_project,
+    free_port,
     git,
     render,
     run,
@@ -176,12 +176,6 @@ def stored_runs(database: Path) -> int:
     """How many runs a local MLflow sqlite store holds."""
     with closing(sqlite3.connect(database)) as connection:
         return int(connection.execute("SELECT count(*) FROM runs").fetchone()[0])
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def healthy(port: int) -> bool:

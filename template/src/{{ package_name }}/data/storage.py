@@ -71,12 +71,25 @@ def iter_batches(path: Path, rows: int) -> Iterator[pl.DataFrame]:
         yield from scan_table(path).collect_batches(chunk_size=rows)
         return
     header(path)  # an empty file says so before anything else
+    yield from csv_batches(path, rows)
+
+
+def csv_batches(
+    path: Path, rows: int, start: int | None = None, line: int = 2, count: int | None = None
+) -> Iterator[pl.DataFrame]:
+    """A CSV's lines as text columns, `rows` lines at a time; a broken line is named.
+
+    From byte `start` (the first byte of a line, which is line number `line`; by default
+    the line after the header), and `count` lines at most (by default, to the end).
+    """
     with path.open("rb") as file:
         first_line = file.readline()
-        line = 2
-        while lines := list(islice(file, rows)):
+        if start is not None:
+            file.seek(start)
+        while count != 0 and (lines := list(islice(file, min(rows, count or rows)))):
             yield _parse(path, first_line, lines, line)
             line += len(lines)
+            count = None if count is None else count - len(lines)
 
 
 def scan_raw(path: Path, types: Mapping[str, Any] | None = None) -> pl.LazyFrame:
@@ -149,48 +162,6 @@ def replacing(target: Path) -> Iterator[Path]:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-class PartitionedWriter:
-    """Write batches into hive-style parquet partitions (`key=value/part-N.parquet`).
-
-    Rows are buffered per partition and written `rows_per_file` at a time, so memory is
-    bounded by that buffer, and files are neither huge nor tiny.
-    """
-
-    def __init__(self, directory: Path, key: str, rows_per_file: int) -> None:
-        self.directory, self.key, self.rows_per_file = directory, key, rows_per_file
-        self.rows: dict[str, int] = {}
-        self._buffers: dict[str, list[pl.DataFrame]] = {}
-        self._files: dict[str, int] = {}
-
-    def write(self, batch: pl.DataFrame) -> None:
-        """Add a batch; write out every partition whose buffer is full."""
-        for (value,), rows in batch.partition_by(self.key, as_dict=True).items():
-            buffer = self._buffers.setdefault(str(value), [])
-            buffer.append(rows.drop(self.key))
-            self.rows[str(value)] = self.rows.get(str(value), 0) + rows.height
-            if sum(frame.height for frame in buffer) >= self.rows_per_file:
-                self._flush(str(value))
-
-    def close(self) -> None:
-        """Write out what is left in every buffer."""
-        for value in list(self._buffers):
-            self._flush(value)
-
-    def _flush(self, value: str) -> None:
-        buffer = self._buffers.pop(value, [])
-        if buffer:
-            number = self._files[value] = self._files.get(value, -1) + 1
-            folder = self.directory / f"{self.key}={value}"
-            folder.mkdir(parents=True, exist_ok=True)
-            pl.concat(buffer).write_parquet(folder / f"part-{number:05d}.parquet")
-
-
-def write_partitioned(frame: pl.LazyFrame, directory: Path, key: str, rows_per_file: int) -> None:
-    """Stream frame into hive-style parquet partitions (`key=value/…`) under directory."""
-    with replacing(directory) as staged:
-        partitioned_sink(frame, staged, key, rows_per_file).collect()
-
-
 def partitioned_sink(
     frame: pl.LazyFrame, directory: Path, key: str, rows_per_file: int
 ) -> pl.LazyFrame:
@@ -205,7 +176,7 @@ def partitioned_sink(
 
 
 def read_partition(directory: Path, key: str, value: str) -> pl.LazyFrame:
-    """The rows of one partition written by write_partitioned, without the key column."""
+    """The rows of one partition written by partitioned_sink, without the key column."""
     partition = directory / f"{key}={value}"
     if not partition.is_dir():
         raise PipelineError(f"{partition} not found: run the stages before this one first")
