@@ -7,10 +7,10 @@ to the stage's command, and params.yaml's `data.raw` names the raw data.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, model_validator
 
 from .errors import PipelineError
 
@@ -58,13 +58,70 @@ class FeaturizeParams(_Params):
     ratios: dict[str, Annotated[tuple[str, str], Strict(False)]]
 
 
-class TrainParams(_Params):
-    """The random forest's hyperparameters."""
+class HistGradientBoostingParams(_Params):
+    """scikit-learn's histogram gradient boosting: native missing values and categories."""
+
+    max_iter: int = Field(gt=0)
+    learning_rate: float = Field(gt=0)
+    max_leaf_nodes: int = Field(ge=2)
+    min_samples_leaf: int = Field(ge=1)
+    l2_regularization: float = Field(ge=0)
+
+
+class RandomForestParams(_Params):
+    """scikit-learn's random forest."""
 
     n_estimators: int = Field(gt=0)
     max_depth: int | None = Field(gt=0)
     min_samples_leaf: int = Field(ge=1)
+
+
+class LightGBMParams(_Params):
+    """LightGBM's gradient boosting."""
+
+    n_estimators: int = Field(gt=0)
+    learning_rate: float = Field(gt=0)
+    num_leaves: int = Field(ge=2)
+    min_child_samples: int = Field(ge=1)
+
+
+ModelName = Literal["hist_gradient_boosting", "random_forest", "lightgbm"]
+
+
+class TrainParams(_Params):
+    """Which model to train, how, and each model's hyperparameters (its own section).
+
+    Only the chosen model's section is required: a params.yaml may drop the others.
+    """
+
+    model: ModelName
+    class_weight: Literal["balanced"] | None
+    # -1: every core this process may use. The model is the same for any value.
+    n_jobs: int = Field(ge=-1)
     seed: int
+    hist_gradient_boosting: HistGradientBoostingParams | None = None
+    random_forest: RandomForestParams | None = None
+    lightgbm: LightGBMParams | None = None
+
+    @model_validator(mode="after")
+    def _chosen_model_configured(self) -> TrainParams:
+        if self.n_jobs == 0:
+            raise ValueError("n_jobs must be -1 (every core) or a number of cores (got 0)")
+        if self.hyperparameters is None:
+            raise ValueError(
+                f"train.model is {self.model} but train.{self.model} is missing: add the "
+                "section with its hyperparameters (docs/modelling.md lists them)"
+            )
+        return self
+
+    @property
+    def hyperparameters(
+        self,
+    ) -> HistGradientBoostingParams | RandomForestParams | LightGBMParams | None:
+        """The chosen model's section."""
+        chosen: HistGradientBoostingParams | RandomForestParams | LightGBMParams | None
+        chosen = getattr(self, self.model)
+        return chosen
 
 
 class EvaluateParams(_Params):
@@ -103,8 +160,30 @@ def _describe(issue: Any) -> str:
     if issue["type"] == "missing":
         return f"  {key}: missing; add it"
     if issue["type"] == "extra_forbidden":
-        return f"  {key}: unknown key; check its spelling"
+        known = _known_keys(issue["loc"][:-1])
+        return f"  {key}: unknown key; check its spelling" + (
+            f" ({'.'.join(map(str, issue['loc'][:-1]))} takes {', '.join(known)})" if known else ""
+        )
+    if issue["type"] == "value_error":  # a rule across keys: its message says it all
+        return f"  {key}: {issue['ctx']['error']}"
     return f"  {key}: {issue['msg']} (got {issue['input']!r})"
+
+
+def _known_keys(location: tuple[Any, ...]) -> list[str]:
+    """The keys params.yaml may hold at a location (a section), or none if unknown."""
+    section: Any = Params
+    for part in location:
+        field = section.model_fields.get(part) if isinstance(part, str) else None
+        if field is None:
+            return []
+        section = next(
+            (kind for kind in get_args(field.annotation) or (field.annotation,)
+             if isinstance(kind, type) and issubclass(kind, BaseModel)),
+            None,
+        )
+        if section is None:
+            return []
+    return list(section.model_fields)
 
 
 def load_params(path: Path = PARAMS_FILE) -> Params:

@@ -66,12 +66,12 @@ def _prediction_errors(
     return figure
 
 
-def feature_importance_figure(importance: dict[str, float]) -> Figure:
-    """Horizontal bars, most important feature on top."""
+def feature_importance_figure(importance: dict[str, float], score: str) -> Figure:
+    """Horizontal bars, most important feature on top: the score lost when shuffled."""
     figure = Figure(figsize=(6, 0.4 * len(importance) + 1.2), layout="constrained")
     axes = figure.add_subplot()
     names = list(importance)[::-1]
     axes.barh(names, [importance[name] for name in names])
-    axes.set_xlabel("mean decrease in impurity")
+    axes.set_xlabel(f"drop in {score} when the feature is shuffled (test split)")
     axes.set_title("Feature importance")
     return figure

@@ -9,7 +9,6 @@ from matplotlib.figure import Figure
 
 from ..models.persistence import SavedModel
 from ..models.predict import predict
-from ..models.train import feature_importances
 from .figures import (
     confusion_matrix_figure,
     feature_importance_figure,
@@ -17,6 +16,7 @@ from .figures import (
     residuals_figure,
     roc_curves_figure,
 )
+from .importance import permutation_importances
 from .metrics import classification_metrics, regression_metrics, top_features
 
 
@@ -33,8 +33,10 @@ def evaluate(model: SavedModel, rows: pl.DataFrame, top: int) -> Results:
     scored = predict(model, rows.select(model.features.columns))
     truth = rows[model.target].to_list()
     predicted = scored[model.prediction_column].to_list()
-    importances = feature_importances(model.pipeline, model.features)
-    importance = feature_importance_figure(top_features(importances, top))
+    importances = permutation_importances(model, rows)
+    importance = feature_importance_figure(
+        top_features(importances, top), "accuracy" if model.task == "classification" else "R²"
+    )
     if model.task == "regression":
         return Results(
             regression_metrics(truth, predicted),

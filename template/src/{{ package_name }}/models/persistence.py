@@ -1,11 +1,16 @@
 """Save and load models with skops (never pickle): the fitted pipeline and what it needs.
 
 A model file is self-sufficient: it holds the task, the target's name and the feature
-spec next to the pipeline, so scoring never depends on today's params.yaml.
+spec next to the pipeline, so scoring never depends on today's params.yaml. The same
+model always makes the same bytes: DVC's run cache, the service's model version and the
+model registry all tell models apart by their files' hashes.
 """
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,14 +23,15 @@ from ..data.storage import replacing
 from ..errors import PipelineError
 from ..features.transforms import FeatureSpec
 
-# Types beyond skops' defaults that our pipeline contains. Loading refuses anything else:
-# a model file that needs more was not made by this code. Review changes to this list.
-TRUSTED_TYPES = ["numpy.dtype", "sklearn.tree._tree.Tree"]
+from .estimators import TRUSTED_TYPES
+
 FORMAT = 1  # bump when the saved layout changes, so old files fail clearly
+# What skops writes that changes from one run to the next, made fixed: entry times...
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 class UntrustedModelError(PipelineError):
-    """A model file holds types outside TRUSTED_TYPES, or is not one this code saved."""
+    """A model file holds types no model of ours needs, or is not one this code saved."""
 
 
 @dataclass(frozen=True)
@@ -53,20 +59,63 @@ def save_model(model: SavedModel, path: Path) -> None:
         "features": model.features.to_dict(),
     }
     with replacing(path) as staged:
-        sio.dump(content, staged)
+        staged.write_bytes(canonical(sio.dumps(content)))
+
+
+def canonical(saved: bytes) -> bytes:
+    """skops' bytes with what varies between runs made fixed, loading the same.
+
+    skops names each object by its address in memory (`__id__`, and the array files
+    named after it) and stamps each zip entry with the current time. Here ids count
+    from 1 in the order the schema meets them, files are named after that count,
+    and every entry has the same time and attributes, in a fixed order.
+    """
+    with zipfile.ZipFile(io.BytesIO(saved)) as source:
+        members = {name: source.read(name) for name in source.namelist()}
+    schema = json.loads(members.pop("schema.json"))
+    ids: dict[int, int] = {}
+    files: dict[str, str] = {}
+
+    def renumber(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                renumber(item)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if key == "__id__" and value:  # skops reads 0 as "no id": start at 1
+                    node[key] = ids.setdefault(value, len(ids) + 1)
+                elif key == "file" and value in members:
+                    node[key] = files.setdefault(value, f"{len(files) + 1}{Path(value).suffix}")
+                else:
+                    renumber(value)
+
+    renumber(schema)
+    renamed = {files.get(name, name): content for name, content in members.items()}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as target:
+        entries = [("schema.json", json.dumps(schema).encode()), *sorted(renamed.items())]
+        for name, content in entries:
+            entry = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+            entry.create_system = 3  # Unix, whatever system saved it
+            entry.external_attr = 0o644 << 16
+            target.writestr(entry, content)
+    return out.getvalue()
 
 
 def load_model(path: Path) -> SavedModel:
     """Load a skops model, refusing any type that is not trusted."""
     if not path.is_file():
         raise PipelineError(f"{path} not found: train a model first (`uv run dvc repro`)")
-    unknown = sorted(set(sio.get_untrusted_types(file=path)) - set(TRUSTED_TYPES))
-    if unknown:
+    needed = set(sio.get_untrusted_types(file=path))
+    trusted = next((types for types in TRUSTED_TYPES.values() if needed <= set(types)), None)
+    if trusted is None:
+        closest = min(TRUSTED_TYPES.values(), key=lambda types: len(needed - set(types)))
         raise UntrustedModelError(
-            f"{path} contains types that are not trusted: {unknown}. If you changed the "
-            "model and trust these types, add them to TRUSTED_TYPES in models/persistence.py."
+            f"{path} contains types that no model of this project needs: "
+            f"{sorted(needed - set(closest))}. If you changed a model and trust these "
+            "types, add them to its TRUSTED_TYPES list in models/estimators.py."
         )
-    content: Any = sio.load(path, trusted=TRUSTED_TYPES)
+    content: Any = sio.load(path, trusted=trusted)
     if not isinstance(content, dict) or content.get("format") != FORMAT:
         raise UntrustedModelError(
             f"{path} is not a model saved by this project's code (format {FORMAT}); "

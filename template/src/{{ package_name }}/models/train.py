@@ -1,63 +1,127 @@
-"""Build the scikit-learn pipeline for the task from params, fit it, and read what it learned."""
+"""Fit the chosen model on every allowed core, reporting progress as it goes."""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
+import re
+import warnings
+from collections.abc import Callable
 from typing import Any
 
-from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
-from sklearn.impute import SimpleImputer
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from threadpoolctl import threadpool_limits
 
-from ..config import Task, TrainParams
-from ..features.transforms import FeatureSpec
+from .estimators import MODEL, PREPROCESS
 
-ESTIMATOR = "forest"  # the pipeline step that holds the random forest
-
-
-def build_model(task: Task, params: TrainParams, features: FeatureSpec) -> Pipeline:
-    """Impute and scale numbers, impute and one-hot encode categories, then a random forest."""
-    numeric = Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())])
-    categorical = Pipeline(
-        [
-            ("impute", SimpleImputer(strategy="most_frequent")),
-            ("encode", OneHotEncoder(handle_unknown="ignore")),
-        ]
-    )
-    # Columns by position in `features.columns` order, which is how callers pass them
-    # (`frame.select(spec.columns)`): scikit-learn 1.7, the last release for Python 3.10,
-    # cannot select polars columns by name.
-    numeric_count = len(features.numeric_columns)
-    preprocess = ColumnTransformer(
-        [
-            ("numeric", numeric, list(range(numeric_count))),
-            ("categorical", categorical, list(range(numeric_count, len(features.columns)))),
-        ]
-    )
-    forest_type = RandomForestClassifier if task == "classification" else RandomForestRegressor
-    forest = forest_type(
-        n_estimators=params.n_estimators,
-        max_depth=params.max_depth,
-        min_samples_leaf=params.min_samples_leaf,
-        random_state=params.seed,
-        n_jobs=1,  # deterministic and polite on shared machines
-    )
-    return Pipeline([("preprocess", preprocess), (ESTIMATOR, forest)])
+# Called with (units done, units in all) as training goes: trees or boosting rounds.
+Progress = Callable[[int, int], None]
+# A random forest is grown in this many steps, so progress can be told between them;
+# the trees and their random draws are the same as in one step.
+FOREST_STEPS = 20
 
 
-def fit(model: Pipeline, features: Any, target: Any) -> Pipeline:
-    """Fit model on an in-memory frame (pandas or polars) and return it.
+def cores(n_jobs: int) -> int:
+    """The number of cores `n_jobs` asks for: -1 is every core this process may use."""
+    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    available = available or os.cpu_count() or 1
+    return available if n_jobs == -1 else min(n_jobs, available)
 
-    The frame holds the model's columns in `FeatureSpec.columns` order, as `predict` gets them.
+
+def fit(
+    model: Pipeline,
+    features: Any,
+    target: Any,
+    *,
+    n_jobs: int = 1,
+    progress: Progress | None = None,
+) -> Pipeline:
+    """Fit model on an in-memory frame (pandas or polars) on n_jobs cores and return it.
+
+    The frame holds the model's columns in `FeatureSpec.columns` order, as `predict` gets
+    them. The fitted model is the same for any n_jobs and with or without progress.
     """
-    return model.fit(features, target)
+    learner = model.named_steps[MODEL]
+    threads = cores(n_jobs)
+    report = progress or (lambda done, total: None)
+    with threadpool_limits(limits=threads):  # OpenMP and BLAS: what boosting runs on
+        if isinstance(learner, RandomForestClassifier | RandomForestRegressor):
+            return _fit_forest(model, features, target, threads, report)
+        if isinstance(learner, HistGradientBoostingClassifier | HistGradientBoostingRegressor):
+            return _fit_boosting(model, features, target, report)
+        return _fit_lightgbm(model, features, target, report)
 
 
-def feature_importances(model: Pipeline, features: FeatureSpec) -> dict[str, float]:
-    """Each encoded feature's mean decrease in impurity, as the fitted forest reports it."""
-    # The input names come from the spec: scikit-learn 1.7 does not read them from polars.
-    preprocess = model.named_steps["preprocess"]
-    names = [str(name) for name in preprocess.get_feature_names_out(features.columns)]
-    values = model.named_steps[ESTIMATOR].feature_importances_
-    return {name: float(value) for name, value in zip(names, values, strict=True)}
+def _fit_forest(
+    model: Pipeline, features: Any, target: Any, threads: int, report: Progress
+) -> Pipeline:
+    forest = model.named_steps[MODEL]
+    total = forest.n_estimators
+    encoded = model[:-1].fit_transform(features, target)
+    forest.set_params(n_jobs=threads, warm_start=True)
+    with warnings.catch_warnings():
+        # Each step sees the same rows, so "balanced" class weights are the same in each.
+        warnings.filterwarnings("ignore", "class_weight presets", UserWarning)
+        for step in range(1, FOREST_STEPS + 1):
+            grown = max(1, total * step // FOREST_STEPS)
+            if grown > len(getattr(forest, "estimators_", [])):
+                forest.set_params(n_estimators=grown).fit(encoded, target)
+            report(grown, total)
+    # Saved as if grown in one step: the file does not depend on how it was trained.
+    forest.set_params(n_jobs=None, warm_start=False)
+    return model
+
+
+_ROUND = re.compile(r"\[(\d+)/(\d+)\]")
+
+
+class _RoundWatcher(io.TextIOBase):
+    """Reads scikit-learn's boosting log (verbose=2, "[k/N] ...") as progress."""
+
+    def __init__(self, report: Progress) -> None:
+        self.report = report
+
+    def write(self, text: str) -> int:
+        for done, total in _ROUND.findall(text):
+            self.report(int(done), int(total))
+        return len(text)
+
+
+def _fit_boosting(model: Pipeline, features: Any, target: Any, report: Progress) -> Pipeline:
+    boosting = model.named_steps[MODEL]
+    boosting.set_params(verbose=2)
+    try:
+        with contextlib.redirect_stdout(_RoundWatcher(report)):
+            model.fit(features, target)
+    finally:
+        boosting.set_params(verbose=0)
+    # The binner keeps the thread count it ran with; scoring picks its own (None: all).
+    boosting._bin_mapper.n_threads = None
+    report(boosting.n_iter_, boosting.n_iter_)  # early stopping may end before max_iter
+    return model
+
+
+def _fit_lightgbm(model: Pipeline, features: Any, target: Any, report: Progress) -> Pipeline:
+    # Cores bounded by the caller's thread pool limits: a thread count passed to LightGBM
+    # itself would be saved in the model and make the file differ from core to core.
+    def each_round(env: Any) -> None:
+        report(env.iteration + 1, env.end_iteration)
+
+    fit_params = {
+        f"{MODEL}__categorical_feature": _categorical_inputs(model) or "auto",
+        f"{MODEL}__callbacks": [each_round],
+    }
+    return model.fit(features, target, **fit_params)
+
+
+def _categorical_inputs(model: Pipeline) -> list[int]:
+    """Positions of the categorical columns: the encoder keeps each column's place."""
+    transformers = model.named_steps[PREPROCESS].transformers
+    return next(list(columns) for name, _, columns in transformers if name == "categorical")
