@@ -177,8 +177,11 @@ def _known_keys(location: tuple[Any, ...]) -> list[str]:
         if field is None:
             return []
         section = next(
-            (kind for kind in get_args(field.annotation) or (field.annotation,)
-             if isinstance(kind, type) and issubclass(kind, BaseModel)),
+            (
+                kind
+                for kind in get_args(field.annotation) or (field.annotation,)
+                if isinstance(kind, type) and issubclass(kind, BaseModel)
+            ),
             None,
         )
         if section is None:

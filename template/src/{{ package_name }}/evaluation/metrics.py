@@ -24,8 +24,11 @@ DIGITS = 4  # metrics are rounded, so diffs show real changes, not float noise
 def classification_metrics(
     truth: Sequence[Any], predicted: Sequence[Any], probabilities: Any, classes: Sequence[Any]
 ) -> dict[str, float]:
-    """Accuracy, balanced accuracy, macro F1, one-vs-rest ROC AUC, each class's precision
-    and recall (`precision_<class>`), and for two classes the average precision."""
+    """Accuracy, balanced accuracy, macro F1, ROC AUC, and precision and recall per class.
+
+    ROC AUC is one-vs-rest; per class: `precision_<class>` and `recall_<class>`. With two
+    classes, `average_precision` scores the second (positive) class's probabilities.
+    """
     scores = {
         "accuracy": accuracy_score(truth, predicted),
         "balanced_accuracy": balanced_accuracy_score(truth, predicted),

@@ -6,6 +6,8 @@ trusts those and nothing else (models/persistence.py).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import (
@@ -100,13 +102,15 @@ def _one_hot(features: FeatureSpec) -> ColumnTransformer:
             ("encode", OneHotEncoder(handle_unknown="ignore")),
         ]
     )
-    return ColumnTransformer([("numeric", numbers, numeric), ("categorical", categories, categorical)])
+    return ColumnTransformer(
+        [("numeric", numbers, numeric), ("categorical", categories, categorical)]
+    )
 
 
 def _hist_gradient_boosting(
     task: Task, params: TrainParams, chosen: HistGradientBoostingParams, features: FeatureSpec
 ) -> Pipeline:
-    settings = {
+    settings: dict[str, Any] = {
         "max_iter": chosen.max_iter,
         "learning_rate": chosen.learning_rate,
         "max_leaf_nodes": chosen.max_leaf_nodes,
@@ -126,7 +130,7 @@ def _hist_gradient_boosting(
 def _random_forest(
     task: Task, params: TrainParams, chosen: RandomForestParams, features: FeatureSpec
 ) -> Pipeline:
-    settings = {
+    settings: dict[str, Any] = {
         "n_estimators": chosen.n_estimators,
         "max_depth": chosen.max_depth,
         "min_samples_leaf": chosen.min_samples_leaf,
@@ -145,7 +149,7 @@ def _lightgbm(
 ) -> Pipeline:
     import lightgbm  # imported only when chosen: it loads its own native library
 
-    settings = {
+    settings: dict[str, Any] = {
         "n_estimators": chosen.n_estimators,
         "learning_rate": chosen.learning_rate,
         "num_leaves": chosen.num_leaves,

@@ -22,11 +22,10 @@ from ..config import Task
 from ..data.storage import replacing
 from ..errors import PipelineError
 from ..features.transforms import FeatureSpec
-
 from .estimators import TRUSTED_TYPES
 
 FORMAT = 1  # bump when the saved layout changes, so old files fail clearly
-# What skops writes that changes from one run to the next, made fixed: entry times...
+# Every zip entry's time: the earliest a zip can hold, so saving time leaves no trace.
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
@@ -63,7 +62,7 @@ def save_model(model: SavedModel, path: Path) -> None:
 
 
 def canonical(saved: bytes) -> bytes:
-    """skops' bytes with what varies between runs made fixed, loading the same.
+    """The bytes skops saved, with what varies between runs made fixed; they load the same.
 
     skops names each object by its address in memory (`__id__`, and the array files
     named after it) and stamps each zip entry with the current time. Here ids count
