@@ -148,10 +148,14 @@ featurize:
   ratios: {}
 
 train:
-  n_estimators: 100
-  max_depth: 8
-  min_samples_leaf: 2
+  model: random_forest
+  class_weight: balanced
+  n_jobs: -1
   seed: 42
+  random_forest:
+    n_estimators: 100
+    max_depth: 8
+    min_samples_leaf: 2
 
 evaluate:
   top_features: 10
@@ -210,10 +214,15 @@ featurize:
     area_per_room: [area_m2, rooms]
 
 train:
-  n_estimators: 100
-  max_depth: 12
-  min_samples_leaf: 2
+  model: lightgbm
+  class_weight: null
+  n_jobs: 1
   seed: 7
+  lightgbm:
+    n_estimators: 100
+    learning_rate: 0.1
+    num_leaves: 15
+    min_child_samples: 10
 
 evaluate:
   top_features: 10

@@ -294,12 +294,12 @@ def regressed(generated_project: Path, tmp_path_factory: pytest.TempPathFactory)
         # CI's remote: the project's own cache has the layout of a DVC remote.
         patch.setenv("DVC_REMOTE_URL", str(generated_project / ".dvc/cache"))
         uv_run(clone, "nox", "-s", "setup")
-    git(clone, "switch", "--quiet", "-c", "shallow-trees")
+    git(clone, "switch", "--quiet", "-c", "one-round")
     params = clone / "params.yaml"
-    params.write_text(params.read_text().replace("max_depth: 8", "max_depth: 1"))
+    params.write_text(params.read_text().replace("max_iter: 200", "max_iter: 1"))
     uv_run(clone, "dvc", "repro")
     git(clone, "add", "--all")
-    git(clone, "commit", "--quiet", "--no-verify", "-m", "Shallower trees")
+    git(clone, "commit", "--quiet", "--no-verify", "-m", "One boosting round")
     return clone
 
 
@@ -328,7 +328,9 @@ def test_report_fails_on_a_regression_beyond_tolerance(regressed: Path) -> None:
     metrics = metrics_file(regressed)
     assert f"`accuracy` ({metrics}) dropped from" in markdown
     assert re.search(rf"\| {re.escape(metrics)} \| accuracy +\| [\d.]+ +\|", markdown)
-    assert re.search(r"\| params\.yaml +\| train\.max_depth \| 8 +\| 1 +\|", markdown)
+    assert re.search(
+        r"\| params\.yaml +\| train\.hist_gradient_boosting\.max_iter +\| 200 +\| 1 +\|", markdown
+    )
     assert markdown.strip() in result.stdout
 
 
@@ -347,7 +349,9 @@ def test_report_passes_a_change_within_tolerance(regressed: Path, tmp_path: Path
     markdown = output.read_text(encoding="utf-8")
     assert markdown.startswith(f"## Metrics and params against `{base}`")
     assert "**Pass**: no metric got worse than its tolerance (4 gated" in markdown
-    assert re.search(r"\| params\.yaml +\| train\.max_depth \| 8 +\| 1 +\|", markdown)
+    assert re.search(
+        r"\| params\.yaml +\| train\.hist_gradient_boosting\.max_iter +\| 200 +\| 1 +\|", markdown
+    )
 
 
 @pytest.mark.slow

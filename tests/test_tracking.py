@@ -151,7 +151,7 @@ def test_first_copy_tracks_to_sqlite_and_runs_green(project: Path) -> None:
     assert tracked["uri"] == f"sqlite:///{(project / 'mlflow.db').resolve().as_posix()}"
     first = tracked["runs"][0]  # type: ignore[index]
     assert first["metrics"] == dvclive_metrics(project)
-    assert first["params"]["train.n_estimators"] == "200"
+    assert first["params"]["train.hist_gradient_boosting.max_iter"] == "200"
     assert first["tags"]["data.dvc_md5"] == dvc_md5(project)
     assert "model/model.skops" in first["artifacts"]
     assert {"figures/confusion_matrix.png", "figures/roc_curves.png"} <= set(first["artifacts"])
@@ -296,13 +296,17 @@ def test_a_tracking_server_gets_the_run_and_the_registered_model(
 def test_two_queued_experiments_run_in_parallel_on_the_sqlite_store(project: Path) -> None:
     before = read_back(project, {})
     dvc = ["uv", "run", "--frozen", "dvc"]
-    for trees in ("20", "30"):
-        project_run(project, *dvc, "exp", "run", "--queue", "-S", f"train.n_estimators={trees}")
+    for rounds in ("20", "30"):
+        setting = f"train.hist_gradient_boosting.max_iter={rounds}"
+        project_run(project, *dvc, "exp", "run", "--queue", "-S", setting)
     project_run(project, *dvc, "exp", "run", "--run-all", "--jobs", "2")
 
     after = read_back(project, {})
     new = after["runs"][len(before["runs"]) :]  # type: ignore[index]
-    assert sorted(run["params"]["train.n_estimators"] for run in new) == ["20", "30"]
+    assert sorted(run["params"]["train.hist_gradient_boosting.max_iter"] for run in new) == [
+        "20",
+        "30",
+    ]
     assert all(run["metrics"] and run["tags"]["dvc.exp_name"] for run in new)
     new_ids = {run["id"] for run in new}
     registered = {version["run_id"] for version in after["versions"]}  # type: ignore[union-attr]

@@ -464,7 +464,8 @@ def test_a_project_from_before_the_first_release_runs_after_the_update(
     params = yaml.safe_load(params_text)
     assert params["data"] == {"raw": "data/raw/penguins.csv", "task": "classification"}
     assert params["featurize"] == {"exclude": ["flipper_length_mm"], "ratios": {}}
-    assert params["train"]["n_estimators"] == 150
+    assert params["train"]["model"] == "random_forest"  # the model it had, with its values
+    assert params["train"]["random_forest"]["n_estimators"] == 150
     resolved = resolve_as_the_team(project, edited)
     assert set(resolved) <= set(moves.values()), f"conflicts outside the moved files: {resolved}"
     for name, marker in edited.items():
@@ -476,6 +477,6 @@ def test_a_project_from_before_the_first_release_runs_after_the_update(
     # The pipeline ran with the team's migrated params, end to end.
     metadata = json.loads((project / "models/metadata.json").read_text(encoding="utf-8"))
     assert metadata["params"]["featurize"] == params["featurize"]
-    assert metadata["params"]["train"]["n_estimators"] == 150
+    assert metadata["params"]["train"]["random_forest"]["n_estimators"] == 150
     metrics = json.loads((project / "reports/evaluation/metrics.json").read_text("utf-8"))
     assert metrics["accuracy"] > 0.9

@@ -58,6 +58,7 @@ def _card(paths: dict[str, Path]) -> str:
             "## Provenance",
             "",
             f"- task: {metadata['params']['data']['task']}",
+            *_model_line(metadata["params"]["train"]),
             f"- git revision: `{metadata['git_revision']}`",
             f"- created: {metadata['created_at']}",
             "- libraries: " + ", ".join(f"{k} {v}" for k, v in metadata["libraries"].items()),
@@ -69,3 +70,12 @@ def _card(paths: dict[str, Path]) -> str:
         for f in sorted(paths["figures"].glob("*.png"))
     ]
     return "\n".join(lines)
+
+
+def _model_line(train: dict[str, Any]) -> list[str]:
+    """The model and its settings, as params.yaml chose them (none in older metadata)."""
+    if "model" not in train:
+        return []
+    settings = ", ".join(f"{key} {value}" for key, value in train[train["model"]].items())
+    weights = train["class_weight"] or "none"
+    return [f"- model: {train['model']} ({settings}; class weights {weights})"]

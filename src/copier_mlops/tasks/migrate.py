@@ -9,6 +9,7 @@ user's answers and edits follow:
                                                    made before it: VALUE, not its default
     move [--answers-file FILE] OLD NEW             the project's file moves (git mv)
     params-0.1.0 [--dvc-file FILE] PARAMS          a pre-0.1.0 params.yaml gets 0.1.0's shape
+    train-0.1.0 PARAMS                             its train section chooses the forest it had
 
 `params-0.1.0` edits the user-owned params.yaml (copier never rewrites it on update) in
 place, line by line, so the team's values, comments and layout stay as they were. A file
@@ -390,6 +391,119 @@ def upgrade_params(params_file: Path, dvc_file: Path) -> str | None:
     return f"{params_file}: {'; '.join(done)}. Review it with `git diff`"
 
 
+# params.yaml's train section before 0.1.0 held the random forest's hyperparameters and
+# the seed. From 0.1.0 it names the model (`model`), the class weights and the cores, and
+# each model's hyperparameters sit in a section of their own: an updated project keeps
+# training the forest it had, with its values, until the team chooses another model.
+FOREST_KEYS = ("n_estimators", "max_depth", "min_samples_leaf")
+TRAIN_KEYS = ("model", "class_weight", "n_jobs", "seed")
+MODEL_COMMENT = "# the model before 0.1.0; new projects train hist_gradient_boosting"
+CLASS_WEIGHT_COMMENT = "# balanced: weigh each class by its rarity (classification only)"
+N_JOBS_COMMENT = "# cores to train on, -1 for all; the model is the same for any value"
+# The kit's example in params.yaml's header, for a project that trains the forest.
+OLD_TRY = "`uv run dvc exp run -S train.n_estimators=50`"
+NEW_TRY = "`uv run dvc exp run -S train.random_forest.n_estimators=50`"
+TRAIN_BY_HAND = """\
+Change it by hand to 0.1.0's shape (the kit's params.yaml shows it):
+  train:
+    model: random_forest
+    class_weight: null
+    n_jobs: -1
+    seed: 42
+    random_forest:
+      n_estimators: 200  # and max_depth, min_samples_leaf: your values
+Before any stage runs, `uv run dvc repro` names each key still wrong."""
+
+
+def upgrade_train_text(text: str) -> str:
+    """params.yaml's text with a pre-0.1.0 train section in 0.1.0's shape; else unchanged.
+
+    The seed stays where it was; the forest's keys (with their comments) move, in their
+    order, under `random_forest:`; model, class_weight and n_jobs come first.
+    """
+    try:
+        params = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise Unrecognised(f"it is not valid YAML ({error})") from None
+    train = params.get("train") if isinstance(params, dict) else None
+    if not isinstance(train, dict):
+        raise Unrecognised("it has no train section")
+    if "model" in train:
+        return text
+    if set(train) != {*FOREST_KEYS, "seed"}:
+        raise Unrecognised(
+            f"its train section has the keys {sorted(train)}, not the forest's "
+            f"{[*FOREST_KEYS, 'seed']}"
+        )
+    nl = "\r\n" if "\r\n" in text else "\n"
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += nl
+    keys = _top_level(lines)
+    start = keys["train"]
+    end = min([n for n in keys.values() if n > start], default=len(lines))
+    while end - 1 > start and (lines[end - 1].startswith("#") or not lines[end - 1].strip()):
+        end -= 1
+    if lines[start].rstrip("\r\n").split("#")[0].strip() != "train:":
+        raise Unrecognised("its train section is written inline, not one key per line")
+    body = lines[start + 1 : end]
+    entries = [line for line in body if not _is_note(line)]
+    pad = " " * _indent(entries[0])
+    if any(_indent(line) != len(pad) for line in entries):
+        raise Unrecognised("its train section is not a block of one key per line")
+    seed = [line for line in entries if line.lstrip().startswith("seed:")]
+    forest = [line for line in body if line not in seed]
+    lines[start + 1 : end] = [
+        f"{pad}model: random_forest {MODEL_COMMENT}{nl}",
+        f"{pad}class_weight: null {CLASS_WEIGHT_COMMENT}{nl}",
+        f"{pad}n_jobs: -1 {N_JOBS_COMMENT}{nl}",
+        *seed,
+        f"{pad}random_forest:{nl}",
+        *(pad + line if line.strip() else line for line in forest),
+    ]
+    upgraded = "".join(lines).replace(OLD_TRY, NEW_TRY)
+    expected = {
+        **params,
+        "train": {
+            "model": "random_forest",
+            "class_weight": None,
+            "n_jobs": -1,
+            "seed": train["seed"],
+            "random_forest": {key: train[key] for key in FOREST_KEYS},
+        },
+    }
+    if yaml.safe_load(upgraded) != expected:
+        raise Unrecognised("rewriting it line by line would change more than train")
+    return upgraded
+
+
+def upgrade_train(params_file: Path) -> str | None:
+    """Bring params.yaml's pre-0.1.0 train section to 0.1.0's shape; what changed, or None.
+
+    Like upgrade_params: a missing file, or one already in shape, is left alone; one in
+    a shape this does not know is left alone with what to change by hand.
+    """
+    if not params_file.is_file():
+        return None
+    try:
+        text = params_file.read_bytes().decode("utf-8")
+        upgraded = upgrade_train_text(text)
+    except UnicodeDecodeError:
+        say(f"{params_file} left as it was: it is not UTF-8.\n{TRAIN_BY_HAND}")
+        return None
+    except Unrecognised as reason:
+        say(f"{params_file} left as it was: {reason}.\n{TRAIN_BY_HAND}")
+        return None
+    if upgraded == text:
+        return None
+    params_file.write_bytes(upgraded.encode("utf-8"))
+    return (
+        f"{params_file}: train.model is random_forest, the model this project trained, "
+        "with your values under train.random_forest (docs/modelling.md lists the other "
+        "models). Review it with `git diff`"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point for copier's `_migrations` commands."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -415,6 +529,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="the old pipeline, whose prepare stage names the raw data",
     )
     params.add_argument("params_file", type=Path)
+    train = commands.add_parser("train-0.1.0", help="params.yaml's train section to 0.1.0")
+    train.add_argument("params_file", type=Path)
     args = parser.parse_args(argv)
 
     if args.command == "rename-answer":
@@ -428,6 +544,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
     elif args.command == "params-0.1.0":
         if done := upgrade_params(args.params_file, args.dvc_file):
+            say(done)
+    elif args.command == "train-0.1.0":
+        if done := upgrade_train(args.params_file):
             say(done)
     else:
         old = fill_answers(args.old, args.answers_file)

@@ -141,6 +141,14 @@ class Params(_Params):
     train: TrainParams
     evaluate: EvaluateParams
 
+    @model_validator(mode="after")
+    def _class_weights_need_classes(self) -> Params:
+        if self.data.task == "regression" and self.train.class_weight is not None:
+            raise ValueError(
+                "train.class_weight weighs classes, and data.task is regression: set it to null"
+            )
+        return self
+
 
 class ParamsError(PipelineError):
     """params.yaml is malformed: the message names each bad key and the rule it breaks."""

@@ -10,7 +10,15 @@ from pathlib import Path
 from typing import Any
 
 # The libraries whose versions decide whether a saved model loads and behaves the same.
-TRACKED_LIBRARIES = ("scikit-learn", "skops", "numpy", "polars", "narwhals", "pandera")
+TRACKED_LIBRARIES = (
+    "scikit-learn",
+    "lightgbm",
+    "skops",
+    "numpy",
+    "polars",
+    "narwhals",
+    "pandera",
+)
 
 
 def file_digest(path: Path) -> str:
