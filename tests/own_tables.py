@@ -67,6 +67,21 @@ def houses(rng, rows):
     return frame, "price"
 
 
+def churn(rng, rows):
+    # One customer in ten leaves; tenure and the monthly bill only hint at who.
+    left = rng.random(rows) < 0.1
+    tenure = np.round(np.clip(rng.normal(30 - 15 * left, 12, rows), 0, 120))
+    charges = np.round(rng.normal(60 + 15 * left, 12, rows), 2)
+    plan = rng.choice(["basic", "plus", "pro"], rows)
+    frame = pl.DataFrame({
+        "tenure_months": tenure,
+        "monthly_charges": charges,
+        "plan": plan,
+        "churned": left.astype(np.int64),
+    })
+    return frame, "churned"
+
+
 def write(frame, out):
     if out.suffix == ".csv":
         frame.write_csv(out)
@@ -80,8 +95,8 @@ def write(frame, out):
 
 
 kind, table, new_rows = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
-make = {"wine": wine, "houses": houses}[kind]
-frame, target = make(np.random.default_rng(1), 400)
+make, rows = {"wine": (wine, 400), "houses": (houses, 400), "churn": (churn, 4000)}[kind]
+frame, target = make(np.random.default_rng(1), rows)
 write(frame, table)
 frame, target = make(np.random.default_rng(2), 60)
 frame.select(target).write_csv(f"{new_rows}.truth.csv")
@@ -238,6 +253,71 @@ r2: {max_drop: 0.02}
 """
 
 
+# An imbalanced table (10% churn), kept out of WALKS: the modelling tests use it.
+CHURN_SCHEMA = '''\
+"""The data contract: customers, and whether each left."""
+
+from __future__ import annotations
+
+import pandera.polars as pa
+
+# The column the model learns to predict; params.yaml's `data.task` says how.
+TARGET = "churned"
+
+
+class Features(pa.DataFrameModel):
+    """The model's inputs: what the customer has and pays."""
+
+    tenure_months: float = pa.Field(ge=0)
+    monthly_charges: float
+    plan: str = pa.Field(isin=("basic", "plus", "pro"))
+
+    class Config:
+        coerce = True
+
+
+class RawRow(Features):
+    """A row of the raw data: the customer and whether they left."""
+
+    churned: int = pa.Field(isin=(0, 1))
+
+    class Config:
+        coerce = True
+        strict = True
+'''
+
+CHURN_PARAMS = """\
+data:
+  raw: data/raw/churn.csv
+  task: classification
+
+prepare:
+  test_fraction: 0.2
+  seed: 42
+  batch_rows: 100000
+  rows_per_file: 1000000
+
+featurize:
+  exclude: []
+  ratios: {}
+
+train:
+  model: hist_gradient_boosting
+  class_weight: null
+  n_jobs: -1
+  seed: 42
+  hist_gradient_boosting:
+    max_iter: 200
+    learning_rate: 0.1
+    max_leaf_nodes: 31
+    min_samples_leaf: 20
+    l2_regularization: 0.0
+
+evaluate:
+  top_features: 10
+"""
+
+
 @dataclass(frozen=True)
 class OwnData:
     """One team's table and what they write, following docs/own-data.md."""
@@ -276,3 +356,14 @@ WALKS = {
         tolerances=HOUSES_TOLERANCES,
     ),
 }
+
+CHURN = OwnData(
+    kind="churn",
+    raw="data/raw/churn.csv",
+    schema=CHURN_SCHEMA,
+    params=CHURN_PARAMS,
+    target="churned",
+    task="classification",
+    new_rows="new-customers.csv",
+    remove_sample=False,
+)
