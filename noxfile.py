@@ -92,6 +92,13 @@ def benchmark(session: nox.Session) -> None:
     session.run("python", "benchmarks/pipeline_scale.py", *session.posargs)
 
 
+@nox.session(name="benchmark-train")
+def benchmark_train(session: nox.Session) -> None:
+    """Time each model's `train` against the one-core forest: `-- --rows 2000000`."""
+    _sync(session, "bench")
+    session.run("python", "benchmarks/train_scale.py", *session.posargs)
+
+
 @nox.session(name="benchmark-first-green")
 def benchmark_first_green(session: nox.Session) -> None:
     """Time to first green, the project's tests, a no-op repro, against their targets."""

@@ -128,6 +128,35 @@ def report(session: nox.Session) -> None:
 
 
 @nox.session
+def tune(session: nox.Session) -> None:
+    """Search the model's hyperparameters on the train split (params.yaml's tune section).
+
+    `uv run nox -s tune -- --trials 20 --apply`: the features are brought up to date
+    first; the report goes to dvc.yaml's `paths.tuning`, tracked by DVC; `--apply` writes
+    the best hyperparameters to params.yaml (docs/modelling.md).
+    """
+    uv_run(session, "dvc", "repro", "featurize")
+    paths = dvc_paths()
+    uv_run(
+        session,
+        "python",
+        "-m",
+        f"{package_name(session)}.pipeline.tune",
+        paths["features"],
+        paths["tuning"],
+        *session.posargs,
+    )
+
+
+def dvc_paths() -> dict[str, str]:
+    """The paths dvc.yaml names once, in its `vars`."""
+    import yaml  # the project's own dependency: nox runs in its environment
+
+    pipeline = yaml.safe_load(Path("dvc.yaml").read_text(encoding="utf-8"))
+    return {name: path for entry in pipeline["vars"] for name, path in entry["paths"].items()}
+
+
+@nox.session
 def serve(session: nox.Session) -> None:
     """Serve the trained model over HTTP on 127.0.0.1:8000 (docs/serving.md).
 

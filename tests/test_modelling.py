@@ -123,3 +123,26 @@ def test_balanced_class_weights_find_the_rare_class(
     assert balanced["recall_1"] > unweighted["recall_1"] + 0.15, (unweighted, balanced)
     assert balanced["balanced_accuracy"] > unweighted["balanced_accuracy"] + 0.04
     assert "average_precision" in balanced
+
+
+def test_tune_tracks_its_report_and_applies_the_best(
+    generated_project: Path, tmp_path: Path
+) -> None:
+    project = copy_project(generated_project, tmp_path / "project")
+    before = yaml.safe_load((project / "params.yaml").read_text(encoding="utf-8"))
+
+    # As docs/modelling.md shows them: the session, then the console script.
+    run(project, "uv", "run", "nox", "-s", "tune", "--", "--trials", "4", "--apply")
+    best = json.loads((project / "reports/tuning/best.json").read_text(encoding="utf-8"))
+    assert best["trials"] == 4
+    assert (project / "reports/tuning.dvc").is_file()
+    tuned = yaml.safe_load((project / "params.yaml").read_text(encoding="utf-8"))
+    section = tuned["train"]["hist_gradient_boosting"]
+    assert section == {**before["train"]["hist_gradient_boosting"], **section}
+    assert {name: section[name] for name in best["params"]} == pytest.approx(best["params"], 1e-3)
+    uv_run(project, "dvc", "repro")
+    metadata = json.loads((project / "models/metadata.json").read_text("utf-8"))
+    assert metadata["params"]["train"] == tuned["train"]
+
+    uv_run(project, "my-ml-project-tune", "data/features", "reports/tuning", "--trials", "2")
+    assert json.loads((project / "reports/tuning/best.json").read_text("utf-8"))["trials"] == 2

@@ -6,6 +6,7 @@ to the stage's command, and params.yaml's `data.raw` names the raw data.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
@@ -124,6 +125,55 @@ class TrainParams(_Params):
         return chosen
 
 
+MODEL_PARAMS: dict[ModelName, type[_Params]] = {
+    "hist_gradient_boosting": HistGradientBoostingParams,
+    "random_forest": RandomForestParams,
+    "lightgbm": LightGBMParams,
+}
+
+
+class SearchRange(_Params):
+    """Where tuning looks for one hyperparameter: from low to high, on a log scale or not."""
+
+    low: int | float
+    high: int | float
+    log: bool = False
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> SearchRange:
+        if not self.low < self.high:
+            raise ValueError(
+                f"empty search range: low ({self.low}) must be below high ({self.high})"
+            )
+        if self.log and self.low <= 0:
+            raise ValueError(f"a log range must start above 0 (low is {self.low})")
+        return self
+
+
+class TuneParams(_Params):
+    """How `tune` searches the chosen model's hyperparameters, and where (ranges per model)."""
+
+    trials: int = Field(gt=0)
+    timeout_seconds: float = Field(gt=0)
+    folds: int = Field(ge=2)
+    metric: str = Field(min_length=1)  # a scikit-learn scorer: higher is better
+    seed: int
+    hist_gradient_boosting: dict[str, SearchRange] | None = None
+    random_forest: dict[str, SearchRange] | None = None
+    lightgbm: dict[str, SearchRange] | None = None
+
+    @model_validator(mode="after")
+    def _ranges_name_hyperparameters(self) -> TuneParams:
+        for model, hyperparameters in MODEL_PARAMS.items():
+            unknown = set(getattr(self, model) or {}) - set(hyperparameters.model_fields)
+            if unknown:
+                raise ValueError(
+                    f"tune.{model} names {sorted(unknown)}, which {model} does not take "
+                    f"(it takes {', '.join(hyperparameters.model_fields)})"
+                )
+        return self
+
+
 class EvaluateParams(_Params):
     """What the evaluation reports."""
 
@@ -140,6 +190,8 @@ class Params(_Params):
     featurize: FeaturizeParams
     train: TrainParams
     evaluate: EvaluateParams
+    # Optional: a params.yaml from before tuning has none, and only `tune` needs it.
+    tune: TuneParams | None = None
 
     @model_validator(mode="after")
     def _class_weights_need_classes(self) -> Params:
@@ -206,6 +258,55 @@ def load_params(path: Path = PARAMS_FILE) -> Params:
     except yaml.YAMLError as error:
         raise ParamsError(f"{path} is not valid YAML: {error}") from None
     return parse_params(raw, str(path))
+
+
+def with_hyperparameters_text(text: str, model: str, values: dict[str, Any]) -> str:
+    """params.yaml's text with train.<model>'s keys set to values, comments and all kept.
+
+    Each value replaces the one on its key's line; a key the section lacks is added at
+    its end. Raises ParamsError when the section is not one key per line.
+    """
+    lines = text.splitlines(keepends=True)
+    start = next((n for n, line in enumerate(lines) if line.rstrip() == "train:"), None)
+    header = re.compile(rf"^(\s+){re.escape(model)}:\s*(#.*)?$")
+    section = (
+        next(
+            (n for n in range(start + 1, len(lines)) if header.match(lines[n].rstrip("\r\n"))),
+            None,
+        )
+        if start is not None
+        else None
+    )
+    if section is None:
+        raise ParamsError(f"params.yaml has no train.{model} section written one key per line")
+    indent = len(lines[section]) - len(lines[section].lstrip(" "))
+    end = section + 1
+    while end < len(lines) and (
+        not lines[end].strip() or len(lines[end]) - len(lines[end].lstrip(" ")) > indent
+    ):
+        end += 1
+    pad = next(
+        (
+            line[: len(line) - len(line.lstrip(" "))]
+            for line in lines[section + 1 : end]
+            if line.strip()
+        ),
+        " " * (indent + 2),
+    )
+    nl = "\r\n" if "\r\n" in text else "\n"
+    for key, value in values.items():
+        written = yaml.safe_dump(value).splitlines()[0]
+        entry = re.compile(rf"^{pad}{re.escape(key)}:[ \t]*([^#\r\n]*?)([ \t]+#.*)?$")
+        found = next(
+            (n for n in range(section + 1, end) if entry.match(lines[n].rstrip("\r\n"))), None
+        )
+        if found is None:
+            lines.insert(end, f"{pad}{key}: {written}{nl}")
+            end += 1
+        else:
+            comment = entry.match(lines[found].rstrip("\r\n")).group(2) or ""  # type: ignore[union-attr]
+            lines[found] = f"{pad}{key}: {written}{comment}{nl}"
+    return "".join(lines)
 
 
 if __name__ == "__main__":

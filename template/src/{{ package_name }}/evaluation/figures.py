@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 from sklearn.metrics import ConfusionMatrixDisplay, PredictionErrorDisplay, RocCurveDisplay
 
 ErrorKind = Literal["actual_vs_predicted", "residual_vs_predicted"]
@@ -74,4 +75,21 @@ def feature_importance_figure(importance: dict[str, float], score: str) -> Figur
     axes.barh(names, [importance[name] for name in names])
     axes.set_xlabel(f"drop in {score} when the feature is shuffled (test split)")
     axes.set_title("Feature importance")
+    return figure
+
+
+def optimisation_history_figure(scores: Sequence[float], metric: str) -> Figure:
+    """Each trial's cross-validated score, in the order they ran, and the best so far."""
+    figure = Figure(figsize=(6, 4), layout="constrained")
+    axes = figure.add_subplot()
+    trials = range(1, len(scores) + 1)
+    axes.scatter(trials, scores, s=14, label="trial")
+    axes.step(
+        trials, np.maximum.accumulate(np.asarray(scores, float)), where="post", label="best so far"
+    )
+    axes.set_xlabel("trial")
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.set_ylabel(f"{metric} (cross-validated, train split)")
+    axes.set_title("Tuning history")
+    axes.legend()
     return figure

@@ -114,11 +114,14 @@ def _fit_lightgbm(model: Pipeline, features: Any, target: Any, report: Progress)
     def each_round(env: Any) -> None:
         report(env.iteration + 1, env.end_iteration)
 
-    fit_params = {
-        f"{MODEL}__categorical_feature": _categorical_inputs(model) or "auto",
-        f"{MODEL}__callbacks": [each_round],
-    }
-    return model.fit(features, target, **fit_params)
+    return model.fit(features, target, **fit_params(model), **{f"{MODEL}__callbacks": [each_round]})
+
+
+def fit_params(model: Pipeline) -> dict[str, Any]:
+    """What the model's fit needs beside the rows: LightGBM, which columns are categories."""
+    if type(model.named_steps[MODEL]).__module__.startswith("lightgbm"):
+        return {f"{MODEL}__categorical_feature": _categorical_inputs(model) or "auto"}
+    return {}
 
 
 def _categorical_inputs(model: Pipeline) -> list[int]:
