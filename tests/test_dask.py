@@ -230,3 +230,44 @@ def test_a_teams_own_table_runs_on_dask_as_on_polars(project: Path, tmp_path: Pa
     said = repro(team, "--force", "featurize", env=environment())
     assert said.count("(Polars streaming)") == 4, said
     assert content(team) == on_dask
+
+
+def metrics(project: Path) -> dict[str, float]:
+    return json.loads((project / "reports/evaluation/metrics.json").read_text("utf-8"))
+
+
+# How far the cluster's model may score from one machine's on the sample's test split:
+# LightGBM's workers bin the features each on its own share of the rows.
+CLUSTER_TOLERANCE = 0.05
+
+
+def test_lightgbm_trains_on_the_cluster_as_well_as_on_one_machine(
+    project: Path, scheduler: str, tmp_path: Path
+) -> None:
+    team = copy_project(project, tmp_path / "project")
+    params = team / "params.yaml"
+    text = params.read_text(encoding="utf-8")
+    for old, new in (
+        ("model: hist_gradient_boosting", "model: lightgbm"),
+        ("rows_per_file: 1000000", "rows_per_file: 100"),  # partitions for both workers
+    ):
+        assert old in text
+        text = text.replace(old, new)
+    params.write_text(text, encoding="utf-8")
+    before = executed(team, scheduler)
+
+    said = repro(team, env=environment(DASK_SCHEDULER_ADDRESS=scheduler))
+
+    assert f"Training lightgbm (classification) on Dask, the cluster at {scheduler}" in said
+    assert len(list((team / "data/features/split=train").glob("*.parquet"))) >= 2
+    after = executed(team, scheduler)
+    assert all(after[worker] > before.get(worker, 0) for worker in after), (before, after)
+    on_cluster = metrics(team)
+
+    params.write_text(text.replace("  engine: auto\n", "  engine: polars\n"), encoding="utf-8")
+    said = repro(team, "--force", "train", env=environment())
+    assert "Training lightgbm (classification) on" in said
+    assert "Dask" not in said
+    here = metrics(team)
+    for name in ("accuracy", "balanced_accuracy"):
+        assert abs(on_cluster[name] - here[name]) <= CLUSTER_TOLERANCE, (on_cluster, here)
