@@ -175,8 +175,10 @@ def serve(session: nox.Session) -> None:
 def mlflow_ui(session: nox.Session) -> None:
     """Browse the MLflow runs and registered models on 127.0.0.1:5000 (docs/tracking.md).
 
-    The UI is MLflow's full package, run by `uv tool run` at the version of the project's
-    mlflow-skinny, so the project's own environment stays small. It reads mlflow.db, or
+    The UI is MLflow's full package, run by `uv tool run` at the project's mlflow-skinny
+    version, or the newest before it that the package index can install (a full release
+    lags when a package it needs is not yet published), so the project's own environment
+    stays small. It reads mlflow.db, or
     the database MLFLOW_TRACKING_URI names. Options go after `--`: `-- --port 5001`.
     """
     version = "from importlib.metadata import version; print(version('mlflow-skinny'))"
@@ -191,7 +193,7 @@ def mlflow_ui(session: nox.Session) -> None:
     store = os.environ.get("MLFLOW_TRACKING_URI") or "sqlite:///mlflow.db"
     if store.startswith(("http:", "https:", "databricks")):
         session.error(f"MLFLOW_TRACKING_URI is a server: open {store} in a browser instead")
-    mlflow = ["uv", "tool", "run", "--from", f"mlflow=={found.stdout.strip()}", "mlflow"]
+    mlflow = ["uv", "tool", "run", "--from", f"mlflow<={found.stdout.strip()}", "mlflow"]
     session.run(
         *(*mlflow, "ui", "--backend-store-uri", store, "--host", "127.0.0.1"),
         *session.posargs,

@@ -94,6 +94,12 @@ def train_section(text: str) -> str:
     return text[start : text.index("\n\n", start) + 1]
 
 
+def without_section(text: str, key: str) -> str:
+    """text without its `key:` section and the blank line after it."""
+    start = text.index(f"\n{key}:") + 1
+    return text[:start] + text[text.index("\n\n", start) + 2 :]
+
+
 def with_train(text: str, train: str) -> str:
     """text with its train section replaced by train (that migration is train-0.1.0's)."""
     return text.replace(train_section(text), train)
@@ -102,8 +108,10 @@ def with_train(text: str, train: str) -> str:
 def test_the_old_default_becomes_the_new_default(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # The train section and the header's example are train-0.1.0's (test_migrate_train.py).
-    new_default = with_train(render_params("classification"), train_section(OLD_DEFAULT))
+    # The train section, the header's example and the tune section are the other 0.1.0
+    # migrations' (test_migrate_train.py).
+    kit = without_section(render_params("classification"), "tune")
+    new_default = with_train(kit, train_section(OLD_DEFAULT))
     new_default = new_default.replace("train.model=lightgbm", "train.n_estimators=50")
     assert migrate(tmp_path, OLD_DEFAULT) == new_default, (
         "migrated params.yaml differs from template/params.yaml.jinja: if a later release "

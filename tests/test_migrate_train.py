@@ -16,9 +16,10 @@ from test_migrate import OLD_DEFAULT, render_params, train_section, with_train
 
 from copier_mlops.tasks.migrate import NEW_TRY, main
 
-from support import kit_config
+from support import KIT_ROOT, kit_config
 
 COMMAND = "train-0.1.0"
+KIT_PARAMS = KIT_ROOT / "template/params.yaml.jinja"
 # What an old project's default train section becomes.
 MIGRATED_TRAIN = """\
 train:
@@ -33,6 +34,14 @@ train:
 """
 
 
+def as_migrated(kit_params: str) -> str:
+    """The kit's rendered params.yaml as a project made before 0.1.0 has it once updated."""
+    header = "# Try a change without editing it: "
+    return with_train(kit_params, MIGRATED_TRAIN).replace(
+        f"{header}`uv run dvc exp run -S train.model=lightgbm`", f"{header}{NEW_TRY}"
+    )
+
+
 def migrate(project: Path, text: str | None) -> str:
     """Run both 0.1.0 params commands, in copier.yml's order, on a params.yaml of text."""
     params = project / "params.yaml"
@@ -40,6 +49,7 @@ def migrate(project: Path, text: str | None) -> str:
         params.write_bytes(text.encode("utf-8"))
     assert main(["params-0.1.0", f"--dvc-file={project / 'dvc.yaml'}", str(params)]) == 0
     assert main([COMMAND, str(params)]) == 0
+    assert main(["tune-0.1.0", str(params), str(KIT_PARAMS)]) == 0
     return params.read_bytes().decode("utf-8") if params.exists() else ""
 
 
@@ -48,13 +58,10 @@ def test_the_old_default_trains_the_same_forest(
 ) -> None:
     migrated = migrate(tmp_path, OLD_DEFAULT)
 
-    kit = with_train(render_params("classification"), MIGRATED_TRAIN)
-    header = "# Try a change without editing it: "
-    assert migrated == kit.replace(
-        f"{header}`uv run dvc exp run -S train.model=lightgbm`", f"{header}{NEW_TRY}"
-    )
+    assert migrated == as_migrated(render_params("classification"))
     said = capsys.readouterr().out
     assert "train.model is random_forest" in said
+    assert "added the tune section" in said
     assert migrate(tmp_path, None) == migrated
     assert capsys.readouterr().out == "", "a second run must change and say nothing"
 
@@ -153,3 +160,29 @@ def test_copier_runs_it_after_params_0_1_0() -> None:
     (entry,) = [m for m in kit_config()["_migrations"] if COMMAND in m["command"]]
     assert entry["version"] == "0.1.0"
     assert entry["when"] == "{{ _stage == 'before' }}"
+
+
+def test_the_tune_section_is_added_once_before_evaluate(tmp_path: Path) -> None:
+    params = tmp_path / "params.yaml"
+    old = "train:\n  seed: 1\n\n# how much to report\nevaluate:\n  top_features: 3\n"
+    params.write_bytes(old.replace("\n", "\r\n").encode())
+    assert main(["tune-0.1.0", str(params), str(KIT_PARAMS)]) == 0
+    text = params.read_bytes().decode()
+    assert "\n" not in text.replace("\r\n", "")
+    assert text.index("tune:") < text.index("# how much to report") < text.index("evaluate:")
+    kit = yaml.safe_load(render_params("classification"))
+    assert yaml.safe_load(text) == {
+        "train": {"seed": 1},
+        "tune": kit["tune"],
+        "evaluate": {"top_features": 3},
+    }
+    assert main(["tune-0.1.0", str(params), str(KIT_PARAMS)]) == 0
+    assert params.read_bytes().decode() == text, "a second run must change nothing"
+
+
+def test_a_teams_own_tune_section_is_kept(tmp_path: Path) -> None:
+    params = tmp_path / "params.yaml"
+    own = "tune:\n  trials: 5\nevaluate:\n  top_features: 3\n"
+    params.write_text(own, encoding="utf-8")
+    assert main(["tune-0.1.0", str(params), str(KIT_PARAMS)]) == 0
+    assert params.read_text(encoding="utf-8") == own

@@ -202,7 +202,8 @@ def mlflow_server(project: Path, tmp_path: Path) -> Iterator[str]:
         "-c",
         "from importlib.metadata import version; print(version('mlflow-skinny'))",
     ).strip()
-    mlflow = ["uv", "tool", "run", "--from", f"mlflow=={version}", "mlflow"]
+    # As the project's `nox -s mlflow-ui`: the newest full release the index can install.
+    mlflow = ["uv", "tool", "run", "--from", f"mlflow<={version}", "mlflow"]
     project_run(tmp_path, *mlflow, "--version")  # installs the server once, off the clock
     port = free_port()
     log = (tmp_path / "server.log").open("w")

@@ -293,7 +293,9 @@ def test_migrations_are_idempotent(releases: Path, tmp_path: Path) -> None:
     script = releases / "src/copier_mlops/tasks/migrate.py"
     for migration in MIGRATIONS["_migrations"]:
         arguments = [
-            a.replace("{{ _copier_conf.answers_file }}", ANSWERS_FILE)
+            a.replace("{{ _copier_conf.answers_file }}", ANSWERS_FILE).replace(
+                "{{ _copier_conf.src_path }}", str(releases)
+            )
             for a in migration["command"][2:]
         ]
         run(project, sys.executable, str(script), *arguments)
@@ -352,7 +354,9 @@ def kit_migrations_rerun(kit: Path, project: Path) -> None:
     script = kit / "src/copier_mlops/tasks/migrate.py"
     for migration in kit_config()["_migrations"]:
         arguments = [
-            a.replace("{{ _copier_conf.answers_file }}", ANSWERS_FILE)
+            a.replace("{{ _copier_conf.answers_file }}", ANSWERS_FILE).replace(
+                "{{ _copier_conf.src_path }}", str(kit)
+            )
             for a in migration["command"][2:]
         ]
         assert not any("{{" in a for a in arguments), f"unrendered Jinja: {arguments}"

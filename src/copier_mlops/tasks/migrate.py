@@ -10,6 +10,7 @@ user's answers and edits follow:
     move [--answers-file FILE] OLD NEW             the project's file moves (git mv)
     params-0.1.0 [--dvc-file FILE] PARAMS          a pre-0.1.0 params.yaml gets 0.1.0's shape
     train-0.1.0 PARAMS                             its train section chooses the forest it had
+    tune-0.1.0 PARAMS KIT_PARAMS                   it gains the kit's tune section
 
 `params-0.1.0` edits the user-owned params.yaml (copier never rewrites it on update) in
 place, line by line, so the team's values, comments and layout stay as they were. A file
@@ -504,6 +505,47 @@ def upgrade_train(params_file: Path) -> str | None:
     )
 
 
+def tune_section(kit_params: Path) -> str:
+    """The kit's params.yaml's `tune:` block, as its template writes it (no Jinja in it)."""
+    lines = kit_params.read_text(encoding="utf-8").splitlines(keepends=True)
+    keys = _top_level(lines)
+    start = keys["tune"]
+    end = min([n for n in keys.values() if n > start], default=len(lines))
+    block = "".join(lines[start:end]).rstrip("\n") + "\n"
+    if "{{" in block or "{%" in block:
+        raise SystemExit(f"{kit_params}: its tune section holds Jinja; the migration copies it")
+    return block
+
+
+def add_tune(params_file: Path, kit_params: Path) -> str | None:
+    """Add the kit's tune section to a params.yaml without one, before `evaluate`.
+
+    The team's file is otherwise untouched; a file that already has one is left alone.
+    """
+    if not params_file.is_file():
+        return None
+    text = params_file.read_bytes().decode("utf-8")
+    params = yaml.safe_load(text)
+    if not isinstance(params, dict) or "tune" in params:
+        return None
+    nl = "\r\n" if "\r\n" in text else "\n"
+    block = tune_section(kit_params).replace("\n", nl)
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += nl
+    at = _top_level(lines).get("evaluate", len(lines))
+    # Comments right above `evaluate` belong to it: the section goes above them.
+    while at > 0 and lines[at - 1].startswith("#"):
+        at -= 1
+    lines[at:at] = [block, nl] if at < len(lines) else [nl, block]
+    upgraded = "".join(lines)
+    if yaml.safe_load(upgraded) != {**params, "tune": yaml.safe_load(block)["tune"]}:
+        say(f"{params_file} left as it was: adding the tune section would change more.")
+        return None
+    params_file.write_bytes(upgraded.encode("utf-8"))
+    return f"{params_file}: added the tune section (`uv run nox -s tune`, docs/modelling.md)"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point for copier's `_migrations` commands."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -531,6 +573,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     params.add_argument("params_file", type=Path)
     train = commands.add_parser("train-0.1.0", help="params.yaml's train section to 0.1.0")
     train.add_argument("params_file", type=Path)
+    tune = commands.add_parser("tune-0.1.0", help="params.yaml gains the kit's tune section")
+    tune.add_argument("params_file", type=Path)
+    tune.add_argument("kit_params", type=Path, help="the kit's template/params.yaml.jinja")
     args = parser.parse_args(argv)
 
     if args.command == "rename-answer":
@@ -547,6 +592,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             say(done)
     elif args.command == "train-0.1.0":
         if done := upgrade_train(args.params_file):
+            say(done)
+    elif args.command == "tune-0.1.0":
+        if done := add_tune(args.params_file, args.kit_params):
             say(done)
     else:
         old = fill_answers(args.old, args.answers_file)

@@ -156,7 +156,8 @@ class TuneParams(_Params):
     trials: int = Field(gt=0)
     timeout_seconds: float = Field(gt=0)
     folds: int = Field(ge=2)
-    metric: str = Field(min_length=1)  # a scikit-learn scorer: higher is better
+    # A scikit-learn scorer (higher is better); None: the task's (models/tuning.py).
+    metric: str | None = Field(min_length=1)
     seed: int
     hist_gradient_boosting: dict[str, SearchRange] | None = None
     random_forest: dict[str, SearchRange] | None = None

@@ -37,8 +37,10 @@ MODEL = "model"  # the pipeline step that learns
 # type was not made by this code and is refused. Review every change to these lists:
 # scikit-learn's tree types are not trusted by skops by default because a crafted file can
 # hold node indices that crash `predict`.
+# numpy.dtype: what the imputers record of the numbers they saw.
 TRUSTED_TYPES: dict[ModelName, list[str]] = {
     "hist_gradient_boosting": [
+        "numpy.dtype",
         "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
         # How the encoder checks categorical columns: a function, stored by reference.
         "functools.partial",
@@ -46,6 +48,7 @@ TRUSTED_TYPES: dict[ModelName, list[str]] = {
     ],
     "random_forest": ["numpy.dtype", "sklearn.tree._tree.Tree"],
     "lightgbm": [
+        "numpy.dtype",
         "collections.OrderedDict",
         "lightgbm.basic.Booster",
         "lightgbm.sklearn.LGBMClassifier",
@@ -87,8 +90,12 @@ def _ordinal(features: FeatureSpec) -> ColumnTransformer:
         encoded_missing_value=np.nan,
         max_categories=MAX_CATEGORIES,
     )
+    # Numbers as they are, missing values included: filling the missing with "missing"
+    # is the identity. ("passthrough" fails on polars frames in scikit-learn 1.7, the last
+    # release for Python 3.10.)
+    as_they_are = SimpleImputer(strategy="constant", fill_value=np.nan, keep_empty_features=True)
     return ColumnTransformer(
-        [("numeric", "passthrough", numeric), ("categorical", encode, categorical)]
+        [("numeric", as_they_are, numeric), ("categorical", encode, categorical)]
     )
 
 

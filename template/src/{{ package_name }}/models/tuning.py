@@ -51,15 +51,24 @@ class Study:
         return max(self.trials, key=lambda trial: trial.score)
 
 
-def search_space(train: TrainParams, tune: TuneParams) -> dict[str, SearchRange]:
-    """The ranges for train.model, checked before any work."""
+# What a study maximises when tune.metric is null.
+DEFAULT_METRIC: dict[Task, str] = {"classification": "balanced_accuracy", "regression": "r2"}
+
+
+def metric(task: Task, tune: TuneParams) -> str:
+    """The scorer a study maximises: tune.metric, else the task's default."""
+    return tune.metric or DEFAULT_METRIC[task]
+
+
+def search_space(task: Task, train: TrainParams, tune: TuneParams) -> dict[str, SearchRange]:
+    """The ranges for train.model, checked (with the metric) before any work."""
     ranges: dict[str, SearchRange] | None = getattr(tune, train.model)
     if not ranges:
         raise TuningError(
             f"tune.{train.model} is missing or empty: add the ranges to search for "
             f"train.model {train.model} (docs/modelling.md shows them)"
         )
-    if tune.metric not in get_scorer_names():
+    if metric(task, tune) not in get_scorer_names():
         raise TuningError(
             f"tune.metric: {tune.metric!r} is not a scikit-learn scorer; use one such as "
             "balanced_accuracy, roc_auc_ovr, f1_macro, r2 or neg_root_mean_squared_error"
@@ -85,7 +94,8 @@ def tune(
     trials, or at the first trial that ends past the timeout. on_trial gets each finished
     trial and the trial budget.
     """
-    ranges = search_space(train, tune_params)
+    ranges = search_space(task, train, tune_params)
+    scoring = metric(task, tune_params)
     budget = trials or tune_params.trials
     folds = (
         StratifiedKFold(tune_params.folds, shuffle=True, random_state=tune_params.seed)
@@ -113,7 +123,7 @@ def tune(
             inputs,
             target,
             cv=folds,
-            scoring=tune_params.metric,
+            scoring=scoring,
             n_jobs=min(cores(train.n_jobs), tune_params.folds),
             params=fit_params(model),
             error_score="raise",
@@ -131,7 +141,7 @@ def tune(
     study.optimize(
         objective, n_trials=budget, timeout=timeout_seconds or tune_params.timeout_seconds
     )
-    return Study(tune_params.metric, finished)
+    return Study(scoring, finished)
 
 
 def with_hyperparameters(train: TrainParams, chosen: dict[str, Any]) -> TrainParams:
