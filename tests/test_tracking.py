@@ -318,6 +318,35 @@ def test_two_queued_experiments_run_in_parallel_on_the_sqlite_store(project: Pat
     assert len(experiments) >= 2
 
 
+# The runs a tuning study left: its parent run (named `tune`) and the runs nested in it.
+READ_STUDY = """
+import json, sys
+from {package}.tracking import mlflow_runs
+mlflow = mlflow_runs.client()
+experiment = mlflow.get_experiment_by_name(mlflow_runs.NAME)
+runs = mlflow.search_runs([experiment.experiment_id])
+[parent] = [run for run in runs if run.info.run_name == "tune"]
+nested = [run for run in runs if run.data.tags.get("mlflow.parentRunId") == parent.info.run_id]
+json.dump({{
+    "metrics": parent.data.metrics,
+    "artifacts": sorted(item.path for item in mlflow.list_artifacts(parent.info.run_id, "tuning")),
+    "nested": sorted(run.info.run_name for run in nested),
+    "nested_metrics": sorted(list(run.data.metrics) for run in nested),
+}}, sys.stdout)
+"""
+
+
+def test_a_tuning_study_is_a_run_with_its_trials_nested(project: Path, tmp_path: Path) -> None:
+    clone = copy_project(project, tmp_path / "clone")
+    project_run(clone, "uv", "run", "--frozen", "nox", "-s", "tune", "--", "--trials", "3")
+    script = READ_STUDY.format(package=PACKAGE)
+    study = json.loads(run(clone, "uv", "run", "--frozen", "python", "-c", script).stdout)
+    assert set(study["metrics"]) == {"best_balanced_accuracy"}
+    assert study["artifacts"] == ["tuning/best.json", "tuning/history.png", "tuning/trials.csv"]
+    assert study["nested"] == ["trial 1", "trial 2", "trial 3"]
+    assert study["nested_metrics"] == [["balanced_accuracy"]] * 3
+
+
 def test_a_dvclive_project_switches_to_mlflow_with_copier_update(kit: Path, tmp_path: Path) -> None:
     project = render(kit, tmp_path / "updated")
     team = {

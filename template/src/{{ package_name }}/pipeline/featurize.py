@@ -41,11 +41,11 @@ def featurize(
         return build_features(rows, spec, keep=(contract.target, SPLIT))
 
     writing = f"Writing {len(spec.columns)} features to {output} ({engine.describe()})"
-    with step(writing), storage.replacing(output) as staged:
+    with step(writing, unit="files") as progress, storage.replacing(output) as staged:
         if engine.name == "dask":
             featurize_on_dask(engine, prepared, staged, transform)
         else:
-            on_polars.featurize(prepared, staged, transform)
+            on_polars.featurize(prepared, staged, transform, progress)
 
 
 if __name__ == "__main__":
