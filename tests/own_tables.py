@@ -155,6 +155,7 @@ data:
 prepare:
   test_fraction: 0.2
   seed: 42
+  stratify: true
   batch_rows: 100000
   rows_per_file: 1000000
 
@@ -220,6 +221,7 @@ data:
 prepare:
   test_fraction: 0.2
   seed: 7
+  stratify: true
   batch_rows: 100000
   rows_per_file: 1000000
 
@@ -294,6 +296,7 @@ data:
 prepare:
   test_fraction: 0.2
   seed: 42
+  stratify: true
   batch_rows: 100000
   rows_per_file: 1000000
 

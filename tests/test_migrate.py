@@ -100,6 +100,12 @@ def without_section(text: str, key: str) -> str:
     return text[:start] + text[text.index("\n\n", start) + 2 :]
 
 
+def without_line(text: str, start: str) -> str:
+    """text without the one line that starts with start."""
+    (line,) = [line for line in text.splitlines(keepends=True) if line.startswith(start)]
+    return text.replace(line, "")
+
+
 def with_train(text: str, train: str) -> str:
     """text with its train section replaced by train (that migration is train-0.1.0's)."""
     return text.replace(train_section(text), train)
@@ -108,9 +114,10 @@ def with_train(text: str, train: str) -> str:
 def test_the_old_default_becomes_the_new_default(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # The train section, the header's example and the tune section are the other 0.1.0
-    # migrations' (test_migrate_train.py).
+    # The train section, the header's example, the tune section and prepare.stratify are
+    # the other 0.1.0 migrations' (test_migrate_train.py).
     kit = without_section(render_params("classification"), "tune")
+    kit = without_line(kit, "  stratify:")
     new_default = with_train(kit, train_section(OLD_DEFAULT))
     new_default = new_default.replace("train.model=lightgbm", "train.n_estimators=50")
     assert migrate(tmp_path, OLD_DEFAULT) == new_default, (

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from test_migrate import OLD_DEFAULT, render_params, train_section, with_train
 
-from copier_mlops.tasks.migrate import NEW_TRY, main
+from copier_mlops.tasks.migrate import NEW_TRY, STRATIFY_LINE, main
 
 from support import KIT_ROOT, kit_config
 
@@ -37,19 +37,23 @@ train:
 def as_migrated(kit_params: str) -> str:
     """The kit's rendered params.yaml as a project made before 0.1.0 has it once updated."""
     header = "# Try a change without editing it: "
-    return with_train(kit_params, MIGRATED_TRAIN).replace(
-        f"{header}`uv run dvc exp run -S train.model=lightgbm`", f"{header}{NEW_TRY}"
+    (stratify,) = [line for line in kit_params.splitlines() if line.startswith("  stratify:")]
+    return (
+        with_train(kit_params, MIGRATED_TRAIN)
+        .replace(f"{header}`uv run dvc exp run -S train.model=lightgbm`", f"{header}{NEW_TRY}")
+        .replace(stratify, f"  {STRATIFY_LINE}")
     )
 
 
 def migrate(project: Path, text: str | None) -> str:
-    """Run both 0.1.0 params commands, in copier.yml's order, on a params.yaml of text."""
+    """Run the 0.1.0 params commands, in copier.yml's order, on a params.yaml of text."""
     params = project / "params.yaml"
     if text is not None:
         params.write_bytes(text.encode("utf-8"))
     assert main(["params-0.1.0", f"--dvc-file={project / 'dvc.yaml'}", str(params)]) == 0
     assert main([COMMAND, str(params)]) == 0
     assert main(["tune-0.1.0", str(params), str(KIT_PARAMS)]) == 0
+    assert main(["split-0.1.0", str(params)]) == 0
     return params.read_bytes().decode("utf-8") if params.exists() else ""
 
 
@@ -62,6 +66,7 @@ def test_the_old_default_trains_the_same_forest(
     said = capsys.readouterr().out
     assert "train.model is random_forest" in said
     assert "added the tune section" in said
+    assert "prepare.stratify is false" in said
     assert migrate(tmp_path, None) == migrated
     assert capsys.readouterr().out == "", "a second run must change and say nothing"
 
@@ -186,3 +191,35 @@ def test_a_teams_own_tune_section_is_kept(tmp_path: Path) -> None:
     params.write_text(own, encoding="utf-8")
     assert main(["tune-0.1.0", str(params), str(KIT_PARAMS)]) == 0
     assert params.read_text(encoding="utf-8") == own
+
+
+def test_an_updated_project_keeps_its_split(tmp_path: Path) -> None:
+    params = tmp_path / "params.yaml"
+    old = "prepare:\n    test_fraction: 0.3\n    seed: 1 # ours\nevaluate:\n    top_features: 3"
+    params.write_bytes(old.replace("\n", "\r\n").encode())
+    assert main(["split-0.1.0", str(params)]) == 0
+    text = params.read_bytes().decode()
+    assert "\n" not in text.replace("\r\n", "")
+    assert f"    seed: 1 # ours\r\n    {STRATIFY_LINE}\r\n" in text
+    assert yaml.safe_load(text)["prepare"] == {"test_fraction": 0.3, "seed": 1, "stratify": False}
+    assert main(["split-0.1.0", str(params)]) == 0
+    assert params.read_bytes().decode() == text, "a second run must change nothing"
+
+
+@pytest.mark.parametrize(
+    "own",
+    [
+        "prepare:\n  seed: 1\n  stratify: true\n",  # already chosen
+        "prepare: {seed: 1}\n",  # written inline: no line of its own to follow
+        "prepare:\n  test_fraction: 0.2\n",  # no seed to follow
+    ],
+)
+def test_a_prepare_section_it_cannot_follow_is_left_as_it_was(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], own: str
+) -> None:
+    params = tmp_path / "params.yaml"
+    params.write_text(own, encoding="utf-8")
+    assert main(["split-0.1.0", str(params)]) == 0
+    assert params.read_text(encoding="utf-8") == own
+    said = capsys.readouterr().out
+    assert ("stratify: false` to its prepare section by hand" in said) == ("stratify" not in own)

@@ -11,6 +11,7 @@ user's answers and edits follow:
     params-0.1.0 [--dvc-file FILE] PARAMS          a pre-0.1.0 params.yaml gets 0.1.0's shape
     train-0.1.0 PARAMS                             its train section chooses the forest it had
     tune-0.1.0 PARAMS KIT_PARAMS                   it gains the kit's tune section
+    split-0.1.0 PARAMS                             it keeps the split it had (not stratified)
 
 `params-0.1.0` edits the user-owned params.yaml (copier never rewrites it on update) in
 place, line by line, so the team's values, comments and layout stay as they were. A file
@@ -546,6 +547,46 @@ def add_tune(params_file: Path, kit_params: Path) -> str | None:
     return f"{params_file}: added the tune section (`uv run nox -s tune`, docs/modelling.md)"
 
 
+# From 0.1.0 `prepare.stratify: true` holds out test_fraction of each class. A project
+# made before keeps the split it had (`false`): the same rows train the same model.
+STRATIFY_LINE = "stratify: false # the split before 0.1.0; new projects split each class alike"
+
+
+def keep_split(params_file: Path) -> str | None:
+    """Add `stratify: false` under prepare's seed, unless prepare already says stratify."""
+    if not params_file.is_file():
+        return None
+    try:
+        text = params_file.read_bytes().decode("utf-8")
+        params = yaml.safe_load(text)
+    except (UnicodeDecodeError, yaml.YAMLError):
+        params = None  # the stages name what is wrong with it
+    prepare = params.get("prepare") if isinstance(params, dict) else None
+    if not isinstance(prepare, dict) or "stratify" in prepare:
+        return None
+    lines = text.splitlines(keepends=True)
+    keys = _top_level(lines)
+    start = keys.get("prepare", len(lines))
+    end = min([n for n in keys.values() if n > start], default=len(lines))
+    seed = next((n for n in range(start + 1, end) if lines[n].lstrip().startswith("seed:")), None)
+    if seed is not None:
+        nl = "\r\n" if "\r\n" in text else "\n"
+        lines[seed] = lines[seed].rstrip("\r\n") + nl
+        lines.insert(seed + 1, " " * _indent(lines[seed]) + STRATIFY_LINE + nl)
+        upgraded = "".join(lines)
+        if yaml.safe_load(upgraded) == {**params, "prepare": {**prepare, "stratify": False}}:
+            params_file.write_bytes(upgraded.encode("utf-8"))
+            return (
+                f"{params_file}: prepare.stratify is false, the split this project had "
+                "(true holds out test_fraction of each class: docs/pipeline.md)"
+            )
+    say(
+        f"{params_file} left as it was: add `stratify: false` to its prepare section by "
+        "hand (the split it had; true holds out test_fraction of each class)."
+    )
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point for copier's `_migrations` commands."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -576,6 +617,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     tune = commands.add_parser("tune-0.1.0", help="params.yaml gains the kit's tune section")
     tune.add_argument("params_file", type=Path)
     tune.add_argument("kit_params", type=Path, help="the kit's template/params.yaml.jinja")
+    split = commands.add_parser("split-0.1.0", help="params.yaml keeps its unstratified split")
+    split.add_argument("params_file", type=Path)
     args = parser.parse_args(argv)
 
     if args.command == "rename-answer":
@@ -595,6 +638,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             say(done)
     elif args.command == "tune-0.1.0":
         if done := add_tune(args.params_file, args.kit_params):
+            say(done)
+    elif args.command == "split-0.1.0":
+        if done := keep_split(args.params_file):
             say(done)
     else:
         old = fill_answers(args.old, args.answers_file)

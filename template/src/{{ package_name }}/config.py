@@ -36,6 +36,7 @@ class PrepareParams(_Params):
 
     test_fraction: float = Field(gt=0, lt=1)
     seed: int
+    stratify: bool  # classification: test_fraction of each class, not of all rows
     batch_rows: int = Field(gt=0)
     rows_per_file: int = Field(gt=0)
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
 import polars as pl
 
 from ..errors import PipelineError
@@ -14,16 +18,64 @@ _GOLDEN = 2_654_435_761
 _RANGE = 2**32
 # Spreads seeds far apart, so neighbouring seeds give unrelated splits.
 _SEED_SPREAD = 2_246_822_519
+# With more classes than this, rows are split by their place in the file alone: each
+# class costs the stream one running count.
+MAX_STRATA = 100
 
 
 class SplitError(PipelineError):
     """The split cannot train and test a model: too few rows or classes."""
 
 
-def assign_split(frame: Rows, test_fraction: float, seed: int) -> Rows:
-    """Label each row train or test from its ROW number: reproducible for a given seed."""
+@dataclass(frozen=True)
+class Strata:
+    """Split each class of `column` in proportion (classification targets).
+
+    `before` holds, per class, its rows that came earlier in the file: the Dask engine
+    splits a partition at a time, and its rows keep their place in the whole file.
+    """
+
+    column: str
+    before: dict[object, int] = field(default_factory=dict)
+
+    def place(self) -> pl.Expr:
+        """Each row's place among the rows of its class in the file, from 0."""
+        value = pl.col(self.column)
+        return pl.coalesce(
+            pl.when(value.eq(label)).then(value.eq(label).cum_sum() - 1 + earlier)
+            for label, earlier in self.before.items()
+        )
+
+
+def stratify(column: str, counts: Sequence[Mapping[Any, int]]) -> list[Strata | None]:
+    """Strata for consecutive parts of the rows, from each part's rows per class.
+
+    None for every part when there is no class, or more than MAX_STRATA.
+    """
+    classes = {label for part in counts for label in part}
+    if not classes or len(classes) > MAX_STRATA:
+        return [None] * len(counts)
+    strata: list[Strata | None] = []
+    before = dict.fromkeys(classes, 0)
+    for part in counts:
+        strata.append(Strata(column, dict(before)))
+        for label, count in part.items():
+            before[label] += count
+    return strata
+
+
+def assign_split(
+    frame: Rows, test_fraction: float, seed: int, strata: Strata | None = None
+) -> Rows:
+    """Label each row train or test, reproducibly for a given seed and row order.
+
+    A row's key is its place in the file, or with strata its place among its class's rows.
+    Knuth's hash spreads consecutive keys evenly, so the test split holds test_fraction of
+    the rows (of each class, with strata) to within a row or two, however many there are.
+    """
+    key = pl.col(ROW) if strata is None else strata.place()
     offset = seed * _SEED_SPREAD % _RANGE
-    position = (pl.col(ROW).cast(pl.Int64) * _GOLDEN + offset) % _RANGE
+    position = (key.cast(pl.Int64) * _GOLDEN + offset) % _RANGE
     label = pl.when(position < int(test_fraction * _RANGE)).then(pl.lit("test"))
     return frame.with_columns(label.otherwise(pl.lit("train")).alias(SPLIT))
 

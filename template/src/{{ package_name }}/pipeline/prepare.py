@@ -13,8 +13,16 @@ from ..compute.engine import PrepareOutcome, choose_engine, prepare_on_dask
 from ..config import PARAMS_FILE, PrepareParams, load_params
 from ..data import storage
 from ..data.contract import Contract, is_numeric, load_contract
-from ..data.split import SPLIT, SplitCheck, assign_split
-from ..data.validation import ROW, ROWS, RowValidator, check_columns, raise_for, usable
+from ..data.split import MAX_STRATA, SPLIT, SplitCheck, Strata, assign_split, stratify
+from ..data.validation import (
+    ROW,
+    ROWS,
+    RowValidator,
+    check_columns,
+    converted,
+    raise_for,
+    usable,
+)
 from ._stage import stage, step
 
 app = typer.Typer(add_completion=False)
@@ -30,8 +38,10 @@ def prepare(
     """Validate the raw rows against the schema, clean them and split them reproducibly.
 
     One streaming pass reads, validates, cleans, splits and writes the rows, and counts
-    every problem (checks of your own in data/schema.py take a second pass). Any problem
-    discards the new output: the last good one stays.
+    every problem (checks of your own in data/schema.py take a second pass). For
+    classification, a quick pass over the target first finds its classes, so that the
+    split holds out test_fraction of each (prepare.stratify). Any problem discards the
+    new output: the last good one stays.
     """
     params = load_params(params_file)
     contract = load_contract(params.data.task)
@@ -45,7 +55,7 @@ def prepare(
             found = prepare_on_dask(engine, raw, staged, params.data.task, params.prepare)
         else:
             try:  # numbers parsed as they are read: the fast way, when every value is a number
-                validator, split = validate_and_split(
+                found = validate_and_split(
                     storage.scan_raw(raw, numbers), contract, params.prepare, staged
                 )
             except pl.exceptions.PolarsError:
@@ -54,10 +64,9 @@ def prepare(
                 # Some value is no number, or a line is broken: read text, to say which.
                 shutil.rmtree(staged, ignore_errors=True)
                 with storage.naming_broken_lines(raw):
-                    validator, split = validate_and_split(
+                    found = validate_and_split(
                         storage.scan_raw(raw), contract, params.prepare, staged
                     )
-            found = PrepareOutcome(validator.rows_seen, split, validator.problems)
         raise_for(found.problems, str(raw))
         rows_seen, split = found.rows_seen, found.split
         if not rows_seen:
@@ -72,11 +81,17 @@ def prepare(
         f"Prepared {train + test} of {rows_seen} rows ({train} train, {test} test) into {output}",
         err=True,
     )
+    if contract.task == "classification" and params.prepare.stratify and not found.stratified:
+        typer.echo(
+            f"The target '{contract.target}' has more than {MAX_STRATA} classes: rows were "
+            "split by their place in the file, not class by class",
+            err=True,
+        )
 
 
 def validate_and_split(
     raw: pl.LazyFrame, contract: Contract, settings: PrepareParams, staged: Path
-) -> tuple[RowValidator, SplitCheck]:
+) -> PrepareOutcome:
     """Write raw's usable rows, split, under staged; find every problem on the way.
 
     One streaming pass writes the rows and counts those that break each rule (only then
@@ -88,7 +103,8 @@ def validate_and_split(
         contract.numeric_features(), contract.categorical_features()
     )
     kept = validator.typed(rows).filter(usable_rows)
-    kept = assign_split(kept, settings.test_fraction, settings.seed).drop(ROW)
+    strata = classes(raw, contract) if settings.stratify else None
+    kept = assign_split(kept, settings.test_fraction, settings.seed, strata).drop(ROW)
     *_, tally = pl.collect_all(
         [
             storage.partitioned_sink(kept, staged, SPLIT, settings.rows_per_file),
@@ -103,7 +119,21 @@ def validate_and_split(
     split = SplitCheck(contract.target, classes=contract.task == "classification")
     if staged.exists():
         split.add(pl.scan_parquet(staged, hive_partitioning=True))
-    return validator, split
+    return PrepareOutcome(validator.rows_seen, split, validator.problems, strata is not None)
+
+
+def classes(raw: pl.LazyFrame, contract: Contract) -> Strata | None:
+    """For classification, the target's classes, each to be split in proportion.
+
+    A quick pass reads the target alone: the split's stream keeps a count per class.
+    """
+    if contract.task != "classification":
+        return None
+    target = contract.target
+    source, dtype = raw.collect_schema()[target], contract.raw.columns[target].dtype.type
+    value = pl.col(target) if source == dtype else converted(pl.col(target), source, dtype)
+    found = raw.select(value.drop_nulls().unique()).collect(engine="streaming").to_series()
+    return stratify(target, [dict.fromkeys(found, 0)])[0]
 
 
 if __name__ == "__main__":
