@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import shlex
 import subprocess
 from pathlib import Path
 
@@ -125,24 +127,43 @@ def test_balanced_class_weights_find_the_rare_class(
     assert "average_precision" in balanced
 
 
-def test_tune_tracks_its_report_and_applies_the_best(
+def doc_commands(project: Path, page: str) -> list[str]:
+    """The commands a generated docs page shows: its bash blocks' lines, then inline ones."""
+    text = (project / "docs" / page).read_text(encoding="utf-8")
+    blocks = re.findall(r"```bash\n(.*?)```", text, re.S)
+    prose = re.sub(r"```.*?```", "", text, flags=re.S)
+    inline = [" ".join(code.split()) for code in re.findall(r"`(uv run [^`]+)`", prose)]
+    return [line for block in blocks for line in block.splitlines() if line.strip()] + inline
+
+
+def test_the_modelling_docs_commands_run_as_written(
     generated_project: Path, tmp_path: Path
 ) -> None:
     project = copy_project(generated_project, tmp_path / "project")
     before = yaml.safe_load((project / "params.yaml").read_text(encoding="utf-8"))
+    commands = doc_commands(project, "modelling.md")
+    assert commands == [
+        "uv run dvc exp run -S train.model=lightgbm",
+        "uv run dvc exp run -S train.hist_gradient_boosting.learning_rate=0.05",
+        "uv run dvc exp show",
+        "uv run nox -s tune -- --trials 20",
+        "uv run nox -s tune -- --trials 20 --apply",
+        "uv run dvc repro",
+        "uv run nox -s report",
+        "uv run my-ml-project-tune data/features reports/tuning --trials 20",
+    ]
+    shown = {}
+    for command in commands:
+        shown[command] = run(project, *shlex.split(command)).stdout
 
-    # As docs/modelling.md shows them: the session, then the console script.
-    run(project, "uv", "run", "nox", "-s", "tune", "--", "--trials", "4", "--apply")
+    assert "lightgbm" in shown["uv run dvc exp show"]
     best = json.loads((project / "reports/tuning/best.json").read_text(encoding="utf-8"))
-    assert best["trials"] == 4
+    assert best["trials"] == 20
     assert (project / "reports/tuning.dvc").is_file()
     tuned = yaml.safe_load((project / "params.yaml").read_text(encoding="utf-8"))
     section = tuned["train"]["hist_gradient_boosting"]
     assert section == {**before["train"]["hist_gradient_boosting"], **section}
+    assert section != before["train"]["hist_gradient_boosting"]
     assert {name: section[name] for name in best["params"]} == pytest.approx(best["params"], 1e-3)
-    uv_run(project, "dvc", "repro")
     metadata = json.loads((project / "models/metadata.json").read_text("utf-8"))
-    assert metadata["params"]["train"] == tuned["train"]
-
-    uv_run(project, "my-ml-project-tune", "data/features", "reports/tuning", "--trials", "2")
-    assert json.loads((project / "reports/tuning/best.json").read_text("utf-8"))["trials"] == 2
+    assert metadata["params"]["train"] == tuned["train"]  # `dvc repro` trained with them

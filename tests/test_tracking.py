@@ -318,6 +318,20 @@ def test_two_queued_experiments_run_in_parallel_on_the_sqlite_store(project: Pat
     assert len(experiments) >= 2
 
 
+def test_retraining_an_unchanged_model_makes_no_new_run_or_version(
+    project: Path, tmp_path: Path
+) -> None:
+    clone = copy_project(project, tmp_path / "clone")
+    before = read_back(clone, {})
+    output = project_run(clone, "uv", "run", "--frozen", "dvc", "repro", "--force")
+    after = read_back(clone, {})
+    assert len(after["runs"]) == len(before["runs"]), output  # type: ignore[arg-type]
+    # The same versions of the same runs; evaluate refreshes their tags (git revision).
+    assert [(v["version"], v["run_id"]) for v in after["versions"]] == [  # type: ignore[union-attr]
+        (v["version"], v["run_id"]) for v in before["versions"]  # type: ignore[union-attr]
+    ]
+
+
 # The runs a tuning study left: its parent run (named `tune`) and the runs nested in it.
 READ_STUDY = """
 import json, sys

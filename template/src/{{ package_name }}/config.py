@@ -176,6 +176,19 @@ class TuneParams(_Params):
         return self
 
 
+class MonitorParams(_Params):
+    """How `monitor` tells drift of a batch from the training split (docs/monitoring.md)."""
+
+    numeric_test: Literal["wasserstein", "ks", "psi"]
+    numeric_threshold: float = Field(gt=0)
+    categorical_test: Literal["jensen_shannon", "psi"]
+    categorical_threshold: float = Field(gt=0)
+    missing_threshold: float = Field(gt=0, le=1)
+    min_rows: int = Field(gt=0)
+    sample_rows: int = Field(gt=0)
+    seed: int
+
+
 class EvaluateParams(_Params):
     """What the evaluation reports."""
 
@@ -194,6 +207,8 @@ class Params(_Params):
     evaluate: EvaluateParams
     # Optional: a params.yaml from before tuning has none, and only `tune` needs it.
     tune: TuneParams | None = None
+    # Optional, as tune: only `monitor` needs it.
+    monitor: MonitorParams | None = None
 
     @model_validator(mode="after")
     def _class_weights_need_classes(self) -> Params:

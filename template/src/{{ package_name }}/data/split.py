@@ -80,6 +80,18 @@ def assign_split(
     return frame.with_columns(label.otherwise(pl.lit("train")).alias(SPLIT))
 
 
+def sample(frame: Rows, fraction: float, seed: int) -> Rows:
+    """About fraction of the rows, spread evenly over the file (by ROW), the same for a seed.
+
+    Streams: no row is held beyond those kept.
+    """
+    if fraction >= 1:
+        return frame
+    offset = seed * _SEED_SPREAD % _RANGE
+    position = (pl.col(ROW).cast(pl.Int64) * _GOLDEN + offset) % _RANGE
+    return frame.filter(position < int(fraction * _RANGE))
+
+
 class SplitCheck:
     """Counts rows per split and, for classification, the classes seen in training."""
 

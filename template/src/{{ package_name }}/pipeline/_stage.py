@@ -56,7 +56,7 @@ class Progress:
         self.shown_at = now
         elapsed = now - self.started
         left = f", about {elapsed * (total - done) / done:.0f}s left" if 0 < done < total else ""
-        sys.stderr.write(f"\r  {done}/{total} {self.unit}, {elapsed:.0f}s elapsed{left}\033[K")
+        sys.stderr.write(f"\r  {done:,}/{total:,} {self.unit}, {elapsed:.0f}s elapsed{left}\033[K")
         sys.stderr.flush()
 
     def end(self) -> None:

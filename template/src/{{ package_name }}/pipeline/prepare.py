@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -23,7 +26,7 @@ from ..data.validation import (
     raise_for,
     usable,
 )
-from ._stage import stage, step
+from ._stage import Progress, stage, step
 
 app = typer.Typer(add_completion=False)
 
@@ -50,14 +53,18 @@ def prepare(
     numbers = {name: dtype for name, dtype in types.items() if is_numeric(dtype)}
     engine = choose_engine(params.compute)
     validating = f"Validating and splitting {raw} ({engine.describe()})"
-    with step(validating), storage.replacing(output) as staged:
+    with (
+        step(validating, "rows written (estimate)") as progress,
+        storage.replacing(output) as staged,
+    ):
         if engine.name == "dask":
             found = prepare_on_dask(engine, raw, staged, params.data.task, params.prepare)
         else:
             try:  # numbers parsed as they are read: the fast way, when every value is a number
-                found = validate_and_split(
-                    storage.scan_raw(raw, numbers), contract, params.prepare, staged
-                )
+                with showing_rows_written(staged, raw, params.prepare, progress):
+                    found = validate_and_split(
+                        storage.scan_raw(raw, numbers), contract, params.prepare, staged
+                    )
             except pl.exceptions.PolarsError:
                 if raw.suffix != ".csv":
                     raise
@@ -78,7 +85,8 @@ def prepare(
         )
     train, test = split.rows["train"], split.rows["test"]
     typer.echo(
-        f"Prepared {train + test} of {rows_seen} rows ({train} train, {test} test) into {output}",
+        f"Prepared {train + test:,} of {rows_seen:,} rows ({train:,} train, {test:,} test) "
+        f"into {output}",
         err=True,
     )
     if contract.task == "classification" and params.prepare.stratify and not found.stratified:
@@ -120,6 +128,41 @@ def validate_and_split(
     if staged.exists():
         split.add(pl.scan_parquet(staged, hive_partitioning=True))
     return PrepareOutcome(validator.rows_seen, split, validator.problems, strata is not None)
+
+
+@contextmanager
+def showing_rows_written(
+    staged: Path, raw: Path, settings: PrepareParams, progress: Progress, every: float = 0.5
+) -> Iterator[None]:
+    """While the stream runs, show about how many rows it has written: on a terminal only.
+
+    A streaming query reports no progress; its sink closes a split's file every
+    rows_per_file rows, so the files closed so far tell how far it is.
+    """
+    if not progress.live:
+        yield
+        return
+    total, stop = storage.estimated_rows(raw), threading.Event()
+
+    def watch() -> None:
+        while not stop.wait(every):
+            progress(min(rows_written(staged, settings.rows_per_file), total), total)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        watcher.join()
+
+
+def rows_written(staged: Path, rows_per_file: int) -> int:
+    """Rows in the files a partitioned sink has closed: all but the last of each split."""
+    folders = staged.glob(f"{SPLIT}=*")
+    return sum(max(0, len(list(folder.glob("*.parquet"))) - 1) for folder in folders) * (
+        rows_per_file
+    )
 
 
 def classes(raw: pl.LazyFrame, contract: Contract) -> Strata | None:
