@@ -99,6 +99,13 @@ def benchmark_train(session: nox.Session) -> None:
     session.run("python", "benchmarks/train_scale.py", *session.posargs)
 
 
+@nox.session(name="benchmark-monitor")
+def benchmark_monitor(session: nox.Session) -> None:
+    """Drift monitoring on a batch of N rows vs reading it whole: `-- --rows 20000000`."""
+    _sync(session, "bench")
+    session.run("python", "benchmarks/monitor_scale.py", *session.posargs)
+
+
 @nox.session(name="benchmark-first-green")
 def benchmark_first_green(session: nox.Session) -> None:
     """Time to first green, the project's tests, a no-op repro, against their targets."""

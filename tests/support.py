@@ -104,6 +104,15 @@ def run(cwd: Path, *command: str, check: bool = True) -> subprocess.CompletedPro
     return result
 
 
+def doc_commands(project: Path, page: str) -> list[str]:
+    """The commands a generated docs page shows: its bash blocks' lines, then inline ones."""
+    text = (project / "docs" / page).read_text(encoding="utf-8")
+    blocks = re.findall(r"```bash\n(.*?)```", text, re.S)
+    prose = re.sub(r"```.*?```", "", text, flags=re.S)
+    inline = [" ".join(code.split()) for code in re.findall(r"`(uv run [^`]+)`", prose)]
+    return [line for block in blocks for line in block.splitlines() if line.strip()] + inline
+
+
 def commit_all(project: Path, message: str = "generated") -> None:
     """Make project a git repo (if needed) and commit everything in it."""
     if not (project / ".git").exists():

@@ -114,9 +114,9 @@ def with_train(text: str, train: str) -> str:
 def test_the_old_default_becomes_the_new_default(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # The train section, the header's example, the tune section and prepare.stratify are
-    # the other 0.1.0 migrations' (test_migrate_train.py).
-    kit = without_section(render_params("classification"), "tune")
+    # The train section, the header's example, the tune and monitor sections and
+    # prepare.stratify are the other 0.1.0 migrations' (test_migrate_train.py).
+    kit = without_section(without_section(render_params("classification"), "tune"), "monitor")
     kit = without_line(kit, "  stratify:")
     new_default = with_train(kit, train_section(OLD_DEFAULT))
     new_default = new_default.replace("train.model=lightgbm", "train.n_estimators=50")

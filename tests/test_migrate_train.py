@@ -53,6 +53,7 @@ def migrate(project: Path, text: str | None) -> str:
     assert main(["params-0.1.0", f"--dvc-file={project / 'dvc.yaml'}", str(params)]) == 0
     assert main([COMMAND, str(params)]) == 0
     assert main(["tune-0.1.0", str(params), str(KIT_PARAMS)]) == 0
+    assert main(["monitor-0.1.0", str(params), str(KIT_PARAMS)]) == 0
     assert main(["split-0.1.0", str(params)]) == 0
     return params.read_bytes().decode("utf-8") if params.exists() else ""
 
@@ -66,6 +67,7 @@ def test_the_old_default_trains_the_same_forest(
     said = capsys.readouterr().out
     assert "train.model is random_forest" in said
     assert "added the tune section" in said
+    assert "added the monitor section" in said
     assert "prepare.stratify is false" in said
     assert migrate(tmp_path, None) == migrated
     assert capsys.readouterr().out == "", "a second run must change and say nothing"
@@ -167,21 +169,22 @@ def test_copier_runs_it_after_params_0_1_0() -> None:
     assert entry["when"] == "{{ _stage == 'before' }}"
 
 
-def test_the_tune_section_is_added_once_before_evaluate(tmp_path: Path) -> None:
+@pytest.mark.parametrize("key", ["tune", "monitor"])
+def test_a_section_is_added_once_before_evaluate(tmp_path: Path, key: str) -> None:
     params = tmp_path / "params.yaml"
     old = "train:\n  seed: 1\n\n# how much to report\nevaluate:\n  top_features: 3\n"
     params.write_bytes(old.replace("\n", "\r\n").encode())
-    assert main(["tune-0.1.0", str(params), str(KIT_PARAMS)]) == 0
+    assert main([f"{key}-0.1.0", str(params), str(KIT_PARAMS)]) == 0
     text = params.read_bytes().decode()
     assert "\n" not in text.replace("\r\n", "")
-    assert text.index("tune:") < text.index("# how much to report") < text.index("evaluate:")
+    assert text.index(f"{key}:") < text.index("# how much to report") < text.index("evaluate:")
     kit = yaml.safe_load(render_params("classification"))
     assert yaml.safe_load(text) == {
         "train": {"seed": 1},
-        "tune": kit["tune"],
+        key: kit[key],
         "evaluate": {"top_features": 3},
     }
-    assert main(["tune-0.1.0", str(params), str(KIT_PARAMS)]) == 0
+    assert main([f"{key}-0.1.0", str(params), str(KIT_PARAMS)]) == 0
     assert params.read_bytes().decode() == text, "a second run must change nothing"
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import shlex
 import subprocess
 from pathlib import Path
@@ -18,7 +17,7 @@ import pytest
 import yaml
 
 from own_tables import CHURN, MAKE_TABLE
-from support import copy_project, render, run
+from support import copy_project, doc_commands, render, run
 
 pytestmark = pytest.mark.slow
 
@@ -125,15 +124,6 @@ def test_balanced_class_weights_find_the_rare_class(
     assert balanced["recall_1"] > unweighted["recall_1"] + 0.15, (unweighted, balanced)
     assert balanced["balanced_accuracy"] > unweighted["balanced_accuracy"] + 0.04
     assert "average_precision" in balanced
-
-
-def doc_commands(project: Path, page: str) -> list[str]:
-    """The commands a generated docs page shows: its bash blocks' lines, then inline ones."""
-    text = (project / "docs" / page).read_text(encoding="utf-8")
-    blocks = re.findall(r"```bash\n(.*?)```", text, re.S)
-    prose = re.sub(r"```.*?```", "", text, flags=re.S)
-    inline = [" ".join(code.split()) for code in re.findall(r"`(uv run [^`]+)`", prose)]
-    return [line for block in blocks for line in block.splitlines() if line.strip()] + inline
 
 
 def test_the_modelling_docs_commands_run_as_written(

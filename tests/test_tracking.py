@@ -327,9 +327,8 @@ def test_retraining_an_unchanged_model_makes_no_new_run_or_version(
     after = read_back(clone, {})
     assert len(after["runs"]) == len(before["runs"]), output  # type: ignore[arg-type]
     # The same versions of the same runs; evaluate refreshes their tags (git revision).
-    assert [(v["version"], v["run_id"]) for v in after["versions"]] == [  # type: ignore[union-attr]
-        (v["version"], v["run_id"]) for v in before["versions"]  # type: ignore[union-attr]
-    ]
+    kept = [(v["version"], v["run_id"]) for v in before["versions"]]  # type: ignore[union-attr]
+    assert [(v["version"], v["run_id"]) for v in after["versions"]] == kept  # type: ignore[union-attr]
 
 
 # The runs a tuning study left: its parent run (named `tune`) and the runs nested in it.

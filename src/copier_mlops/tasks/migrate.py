@@ -11,6 +11,7 @@ user's answers and edits follow:
     params-0.1.0 [--dvc-file FILE] PARAMS          a pre-0.1.0 params.yaml gets 0.1.0's shape
     train-0.1.0 PARAMS                             its train section chooses the forest it had
     tune-0.1.0 PARAMS KIT_PARAMS                   it gains the kit's tune section
+    monitor-0.1.0 PARAMS KIT_PARAMS                and the kit's monitor section
     split-0.1.0 PARAMS                             it keeps the split it had (not stratified)
 
 `params-0.1.0` edits the user-owned params.yaml (copier never rewrites it on update) in
@@ -506,31 +507,32 @@ def upgrade_train(params_file: Path) -> str | None:
     )
 
 
-def tune_section(kit_params: Path) -> str:
-    """The kit's params.yaml's `tune:` block, as its template writes it (no Jinja in it)."""
+def kit_section(kit_params: Path, key: str) -> str:
+    """The kit's params.yaml's `key:` block, as its template writes it (no Jinja in it)."""
     lines = kit_params.read_text(encoding="utf-8").splitlines(keepends=True)
     keys = _top_level(lines)
-    start = keys["tune"]
+    start = keys[key]
     end = min([n for n in keys.values() if n > start], default=len(lines))
     block = "".join(lines[start:end]).rstrip("\n") + "\n"
     if "{{" in block or "{%" in block:
-        raise SystemExit(f"{kit_params}: its tune section holds Jinja; the migration copies it")
+        raise SystemExit(f"{kit_params}: its {key} section holds Jinja; the migration copies it")
     return block
 
 
-def add_tune(params_file: Path, kit_params: Path) -> str | None:
-    """Add the kit's tune section to a params.yaml without one, before `evaluate`.
+def add_section(params_file: Path, kit_params: Path, key: str) -> bool:
+    """Add the kit's `key` section to a params.yaml without one, before `evaluate`.
 
     The team's file is otherwise untouched; a file that already has one is left alone.
+    True if the section was added.
     """
     if not params_file.is_file():
-        return None
+        return False
     text = params_file.read_bytes().decode("utf-8")
     params = yaml.safe_load(text)
-    if not isinstance(params, dict) or "tune" in params:
-        return None
+    if not isinstance(params, dict) or key in params:
+        return False
     nl = "\r\n" if "\r\n" in text else "\n"
-    block = tune_section(kit_params).replace("\n", nl)
+    block = kit_section(kit_params, key).replace("\n", nl)
     lines = text.splitlines(keepends=True)
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += nl
@@ -540,11 +542,18 @@ def add_tune(params_file: Path, kit_params: Path) -> str | None:
         at -= 1
     lines[at:at] = [block, nl] if at < len(lines) else [nl, block]
     upgraded = "".join(lines)
-    if yaml.safe_load(upgraded) != {**params, "tune": yaml.safe_load(block)["tune"]}:
-        say(f"{params_file} left as it was: adding the tune section would change more.")
-        return None
+    if yaml.safe_load(upgraded) != {**params, key: yaml.safe_load(block)[key]}:
+        say(f"{params_file} left as it was: adding the {key} section would change more.")
+        return False
     params_file.write_bytes(upgraded.encode("utf-8"))
-    return f"{params_file}: added the tune section (`uv run nox -s tune`, docs/modelling.md)"
+    return True
+
+
+# What each section a 0.1.0 migration adds is for.
+ADDED_SECTIONS = {
+    "tune": "`uv run nox -s tune`, docs/modelling.md",
+    "monitor": "`uv run nox -s monitor -- BATCH`, docs/monitoring.md",
+}
 
 
 # From 0.1.0 `prepare.stratify: true` holds out test_fraction of each class. A project
@@ -614,9 +623,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     params.add_argument("params_file", type=Path)
     train = commands.add_parser("train-0.1.0", help="params.yaml's train section to 0.1.0")
     train.add_argument("params_file", type=Path)
-    tune = commands.add_parser("tune-0.1.0", help="params.yaml gains the kit's tune section")
-    tune.add_argument("params_file", type=Path)
-    tune.add_argument("kit_params", type=Path, help="the kit's template/params.yaml.jinja")
+    for key in ADDED_SECTIONS:
+        adding = commands.add_parser(f"{key}-0.1.0", help=f"params.yaml gains the kit's {key}")
+        adding.add_argument("params_file", type=Path)
+        adding.add_argument("kit_params", type=Path, help="the kit's template/params.yaml.jinja")
     split = commands.add_parser("split-0.1.0", help="params.yaml keeps its unstratified split")
     split.add_argument("params_file", type=Path)
     args = parser.parse_args(argv)
@@ -636,9 +646,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command == "train-0.1.0":
         if done := upgrade_train(args.params_file):
             say(done)
-    elif args.command == "tune-0.1.0":
-        if done := add_tune(args.params_file, args.kit_params):
-            say(done)
+    elif (key := args.command.removesuffix("-0.1.0")) in ADDED_SECTIONS:
+        if add_section(args.params_file, args.kit_params, key):
+            say(f"{args.params_file}: added the {key} section ({ADDED_SECTIONS[key]})")
     elif args.command == "split-0.1.0":
         if done := keep_split(args.params_file):
             say(done)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from ..data.split import sample
+from ..data.validation import ROWS
 from ..models.persistence import SavedModel
 from ..models.predict import score
 
@@ -34,38 +35,57 @@ class Profile:
         return self.sample[feature].drop_nulls().cast(pl.Float64)
 
 
+def missing_counts(features: list[str]) -> list[pl.Expr]:
+    """Aggregations counting each feature's missing values, as `profile` reads them.
+
+    Taken beside the rows' count (ROWS) in another pass over the same rows (the check
+    against the contract), they save `profile` a pass.
+    """
+    return [pl.col(name).null_count().alias(name) for name in features]
+
+
 def profile(
     rows: pl.LazyFrame,
     numeric: list[str],
     categorical: list[str],
     sample_rows: int,
     seed: int,
-    total: int | None = None,
+    counted: pl.DataFrame | None = None,
 ) -> Profile:
-    """Profile the rows, numbered in a ROW column, in one streaming pass.
+    """Profile the rows, numbered in a ROW column, in streaming passes.
 
-    The rows are counted first, unless their total is given.
+    One pass counts (unless the rows were `counted` already: ROWS and `missing_counts`),
+    one samples, one counts the categories by their combinations. The passes run one
+    after another: queries collected together share their rows by holding them in memory.
     """
-    if total is None:
-        total = int(rows.select(pl.len()).collect(engine="streaming").item())
     features = [*numeric, *categorical]
-    counts, sampled, *tables = pl.collect_all(
-        [
-            rows.select(pl.col(name).null_count() for name in features),
-            sample(rows, sample_rows / max(total, 1), seed).select(features),
-            *(rows.group_by(name).len().drop_nulls(name) for name in categorical),
-        ],
-        engine="streaming",
-    )
+    if counted is None:
+        counting = [pl.len().alias(ROWS), *missing_counts(features)]
+        counted = rows.select(counting).collect(engine="streaming")
+    total = int(counted[ROWS].item())
+    sampled = sample(rows, sample_rows / max(total, 1), seed).select(features)
+    categories: dict[str, dict[str, int]] = {}
+    if categorical:
+        combinations = rows.group_by(categorical).len().collect(engine="streaming")
+        categories = _per_feature(combinations, categorical)
     return Profile(
         rows=total,
-        missing={name: int(counts[name].item()) for name in features},
-        categories={
-            name: {str(value): int(rows_of) for value, rows_of in table.iter_rows()}
-            for name, table in zip(categorical, tables, strict=True)
-        },
-        sample=sampled.head(sample_rows),
+        missing={name: int(counted[name].item()) for name in features},
+        categories=categories,
+        sample=sampled.collect(engine="streaming").head(sample_rows),
     )
+
+
+def _per_feature(combinations: pl.DataFrame, categorical: list[str]) -> dict[str, dict[str, int]]:
+    """Each categorical feature's rows per value, from rows per combination of values."""
+    return {
+        name: {
+            str(value): int(rows)
+            for value, rows in combinations.group_by(name).agg(pl.col("len").sum()).iter_rows()
+            if value is not None
+        }
+        for name in categorical
+    }
 
 
 def predictions(model: SavedModel, table: Profile) -> pl.Series:

@@ -21,7 +21,7 @@ from ..data.validation import ROW, ROWS, RowValidator, check_columns, raise_for
 from ..errors import PipelineError
 from ..models.persistence import load_model
 from ..monitoring.drift import Drift, feature_drift, prediction_drift
-from ..monitoring.profile import predictions, profile
+from ..monitoring.profile import missing_counts, predictions, profile
 from ..monitoring.report import distribution_figure, summary, write_report
 from ._stage import stage, step
 
@@ -66,7 +66,9 @@ def monitor(
     validator = RowValidator(accepted.select_columns([n for n in needed if n in accepted.columns]))
     with step(f"Checking {batch} against data/schema.py"):
         rows = validator.checked(storage.scan_raw(batch).select(needed).with_row_index(ROW))
-        tally = rows.select(validator.tally()).collect(engine="streaming")
+        # The rows' missing values are counted in the same pass (profile's first).
+        counting = rows.select(*validator.tally(), *missing_counts(needed))
+        tally = counting.collect(engine="streaming")
         validator.record(rows, tally)
     raise_for(validator.problems, str(batch))
     total = int(tally[ROWS].item())
@@ -81,7 +83,7 @@ def monitor(
     with step(f"Comparing {total:,} rows with the train split of {reference}"):
         seen = profile(train, numeric, categorical, settings.sample_rows, settings.seed)
         now = profile(
-            validator.typed(rows), numeric, categorical, settings.sample_rows, settings.seed, total
+            validator.typed(rows), numeric, categorical, settings.sample_rows, settings.seed, tally
         )
         features = feature_drift(seen, now, numeric, settings)
         classes = model.task == "classification"
