@@ -71,7 +71,8 @@ def main() -> None:
         "--output=reports/monitoring",
     )
     report = json.loads((project / "reports/monitoring/batch/drift.json").read_text("utf-8"))
-    assert report["rows"]["batch"] == args.rows, report["rows"]
+    if report["rows"]["batch"] != args.rows:
+        raise SystemExit(f"monitor counted {report['rows']['batch']:,} rows, not {args.rows:,}")
 
     cores = len(os.sched_getaffinity(0))
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
