@@ -2,19 +2,24 @@
 
 A batch resampled from the project's own rows shows no drift; the same batch with one
 number moved and one category's share changed shows drift in exactly those two, and
-the command's exit status says so.
+the command's exit status says so. The live service's prediction log is a batch too.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shlex
+import signal
 import subprocess
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
 
-from support import copy_project, doc_commands, run
+from support import copy_project, doc_commands, free_port, run
 
 pytestmark = pytest.mark.slow
 
@@ -75,3 +80,68 @@ def test_the_monitoring_docs_commands_tell_drift_by_exit_status(
         assert status == DRIFT_FOUND, output
         assert report["drifted_features"] == ["bill_length_mm", "island"], report
         assert "Drift in 2 of 6 features" in output
+
+
+# Run in the project's environment: 1,200 rows drawn from the sample, as the service's
+# requests hold them (the contract's feature columns, typed), in JSON.
+MAKE_REQUESTS = """
+import sys
+import polars as pl
+from my_ml_project.data import schema
+from my_ml_project.data.validation import ROW, RowValidator
+raw = pl.read_csv("data/raw/penguins.csv", null_values="NA", infer_schema=False)
+features = schema.Features.to_schema()
+rows = RowValidator(features).validate(raw.select(list(features.columns))).drop(ROW)
+rows.sample(1_200, with_replacement=True, seed=2).write_json(sys.argv[1])
+"""
+LOG = "logs/predictions"
+CHUNK = 300
+
+
+def post(url: str, rows: list[object]) -> int:
+    sent = urllib.request.Request(  # noqa: S310
+        f"{url}/predict", json.dumps(rows).encode(), {"content-type": "application/json"}
+    )
+    with urllib.request.urlopen(sent, timeout=60) as answer:  # noqa: S310
+        return int(answer.status)
+
+
+def test_the_live_services_prediction_log_is_a_batch_the_monitor_reads(
+    generated_project: Path, tmp_path: Path
+) -> None:
+    project = copy_project(generated_project, tmp_path / "project")
+    requests = tmp_path / "rows.json"
+    run(project, "uv", "run", "--frozen", "python", "-c", MAKE_REQUESTS, str(requests))
+    rows = json.loads(requests.read_text(encoding="utf-8"))
+    port, output = free_port(), tmp_path / "serve.log"
+    command = ["uv", "run", "--frozen", "nox", "-s", "serve", "--", "--port", str(port)]
+    environment = {**os.environ, "SERVING_PREDICTION_LOG": LOG}
+    with output.open("wb") as log:
+        process = subprocess.Popen(
+            command, cwd=project, env=environment, stdout=log, stderr=log, start_new_session=True
+        )
+    url, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 120
+    try:
+        while True:
+            assert process.poll() is None, output.read_text(encoding="utf-8")
+            assert time.monotonic() < deadline, output.read_text(encoding="utf-8")
+            try:
+                urllib.request.urlopen(f"{url}/health", timeout=5).close()  # noqa: S310
+                break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.2)
+        for start in range(0, len(rows), CHUNK):
+            assert post(url, rows[start : start + CHUNK]) == 200
+    finally:
+        os.killpg(process.pid, signal.SIGINT)  # as Ctrl+C: the service writes what waits
+        process.wait(timeout=60)
+    assert "Application shutdown complete" in output.read_text(encoding="utf-8")
+
+    done = run(project, "uv", "run", "nox", "-s", "monitor", "--", LOG, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads((project / "reports/monitoring/predictions/drift.json").read_text("utf-8"))
+    assert report["rows"]["batch"] == len(rows)
+    assert report["drift"] is False, report
+    said = done.stdout + done.stderr
+    assert "Not compared (the model does not use them): " in said
+    assert "predicted_at" in said

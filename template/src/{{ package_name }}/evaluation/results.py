@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import numpy as np
 import polars as pl
 from matplotlib.figure import Figure
 
@@ -22,10 +23,15 @@ from .metrics import classification_metrics, regression_metrics, top_features
 
 @dataclass(frozen=True)
 class Results:
-    """Metrics (name -> value) and figures (file name -> figure) of one evaluation."""
+    """Metrics (name -> value) and figures (file name -> figure) of one evaluation.
+
+    For regression, also the predictions' deciles: the service's histogram of predicted
+    values is bucketed on them.
+    """
 
     metrics: dict[str, float]
     figures: dict[str, Figure]
+    prediction_deciles: list[float] = field(default_factory=list)
 
 
 def evaluate(model: SavedModel, rows: pl.DataFrame, top: int) -> Results:
@@ -45,6 +51,7 @@ def evaluate(model: SavedModel, rows: pl.DataFrame, top: int) -> Results:
                 "residuals.png": residuals_figure(truth, predicted),
                 "feature_importance.png": importance,
             },
+            [round(float(q), 6) for q in np.quantile(predicted, np.linspace(0.1, 0.9, 9))],
         )
     classes = list(model.pipeline.classes_)
     probabilities = scored.drop(model.prediction_column).to_numpy()

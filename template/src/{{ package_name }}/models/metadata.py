@@ -42,10 +42,14 @@ def model_metadata(
     data: dict[str, str],
     git_revision: str,
     metrics: dict[str, float],
+    prediction_deciles: list[float] | None = None,
     created_at: datetime | None = None,
 ) -> dict[str, Any]:
-    """Everything needed to trust, compare or reproduce a model, as JSON-ready data."""
-    return {
+    """Everything needed to trust, compare or reproduce a model, as JSON-ready data.
+
+    prediction_deciles (regression): the test split's, for the service's metrics.
+    """
+    found: dict[str, Any] = {
         "created_at": (created_at or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
         "git_revision": git_revision,
         "params": params,
@@ -53,6 +57,9 @@ def model_metadata(
         "libraries": library_versions(),
         "metrics": metrics,
     }
+    if prediction_deciles:
+        found["prediction_deciles"] = prediction_deciles
+    return found
 
 
 def git_revision() -> str:

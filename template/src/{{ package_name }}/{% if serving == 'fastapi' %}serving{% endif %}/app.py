@@ -5,6 +5,8 @@
 - `POST /predict`: one row (an object) or a list of rows; one prediction per row.
   A field that breaks the data contract answers 422 naming it; more rows than
   `max_batch_rows` answer 413.
+- `GET /metrics`: requests, latency, rows scored and refused, predictions, in
+  Prometheus' text format (serving/metrics.py).
 - `GET /docs`, `GET /openapi.json`: the API, with the row model made from data/schema.py.
 """
 
@@ -20,6 +22,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import Discriminator, Field, Tag
 
 from ..data import schema
+from .metrics import CONTENT_TYPE, MeasuredRequests, ServiceMetrics
 from .schemas import Health, PredictionResponse, Refusal, Row, row_model
 from .scoring import InvalidRowsError, Service, load_service
 from .settings import Settings
@@ -50,18 +53,24 @@ def create_app(settings: Settings) -> FastAPI:
     features = schema.Features.to_schema()
     row, check_with_pandera = row_model(features)
     loaded: dict[str, Service] = {}
+    measured: dict[str, ServiceMetrics] = {}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        loaded["service"] = load_service(settings, features, check_with_pandera)
+        service = loaded["service"] = load_service(settings, features, check_with_pandera)
+        measured["metrics"] = ServiceMetrics(service.info, service.prediction_deciles)
         yield
+        if service.log is not None:
+            service.log.close()  # the rows still waiting are written
         loaded.clear()
+        measured.clear()
 
     app = FastAPI(
         title=TITLE,
         summary=f"Predicts from rows described by data/schema.py; model: {settings.model_path}",
         lifespan=lifespan,
     )
+    app.add_middleware(MeasuredRequests, metrics=lambda: measured.get("metrics"))
 
     @app.exception_handler(RequestValidationError)
     def refuse(request: Request, error: RequestValidationError) -> Response:
@@ -69,16 +78,20 @@ def create_app(settings: Settings) -> FastAPI:
             {"loc": list(problem["loc"]), "msg": problem["msg"], "type": problem["type"]}
             for problem in error.errors()
         ]
+        rows = len(error.body) if isinstance(error.body, list) else 1
         if any(p["type"] == "too_long" and p["loc"][:2] == ["body", "rows"] for p in problems):
             detail = (
                 f"at most {settings.max_batch_rows} rows per request: send them in smaller "
                 "batches, or score a file with the `predict` command"
             )
+            measured["metrics"].refused(413, rows)
             return JSONResponse({"detail": detail}, status_code=413)
+        measured["metrics"].refused(422, rows)
         return JSONResponse({"detail": problems}, status_code=422)
 
     @app.exception_handler(InvalidRowsError)
     def refuse_rows(request: Request, error: InvalidRowsError) -> Response:
+        measured["metrics"].refused(422, error.rows)
         return JSONResponse({"detail": error.problems or str(error)}, status_code=422)
 
     body = request_body(row, settings.max_batch_rows)
@@ -93,8 +106,15 @@ def create_app(settings: Settings) -> FastAPI:
         """Predict for one row or a list of rows: one prediction per row, in order."""
         service = loaded["service"]
         batch = rows if isinstance(rows, list) else [rows]
-        answer = PredictionResponse(model=service.info, predictions=service.predict(batch))
+        predictions = service.predict(batch)
+        measured["metrics"].scored(predictions)
+        answer = PredictionResponse(model=service.info, predictions=predictions)
         return Response(answer.model_dump_json(), media_type="application/json")
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        """Every metric in Prometheus' text format."""
+        return Response(measured["metrics"].text(), media_type=CONTENT_TYPE)
 
     return app
 

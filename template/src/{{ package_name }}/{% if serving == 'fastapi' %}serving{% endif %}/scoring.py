@@ -20,6 +20,7 @@ from ..errors import PipelineError
 from ..models.metadata import file_digest
 from ..models.persistence import SavedModel, load_model
 from ..models.predict import score
+from .prediction_log import PredictionLog
 from .schemas import Health, ModelInfo, Prediction, Row, to_frame
 from .settings import Settings
 
@@ -29,8 +30,11 @@ VERSION_DIGITS = 12
 class InvalidRowsError(PipelineError):
     """Rows that passed the request model but break the data contract, or cannot be scored."""
 
-    def __init__(self, message: str, problems: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self, message: str, rows: int, problems: list[dict[str, Any]] | None = None
+    ) -> None:
         super().__init__(message)
+        self.rows = rows  # in the refused request
         self.problems = problems or []
 
 
@@ -43,6 +47,8 @@ class Service:
     health: Health
     features: pa.DataFrameSchema
     check_with_pandera: bool
+    prediction_deciles: tuple[float, ...] = ()  # regression: the test split's, from metadata
+    log: PredictionLog | None = None  # with SERVING_PREDICTION_LOG
 
     def predict(self, rows: Sequence[Row]) -> list[Prediction]:
         """One prediction per row, in order."""
@@ -50,14 +56,16 @@ class Service:
             frame = to_frame(rows, self.features)
         except (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError) as error:
             raise InvalidRowsError(
-                f"the rows do not fit the data contract's types: {error}"
+                f"the rows do not fit the data contract's types: {error}", len(rows)
             ) from None
         if self.check_with_pandera:
             self._check(frame)
         try:
             scored = score(self.model, frame)
         except PipelineError as error:
-            raise InvalidRowsError(str(error)) from None
+            raise InvalidRowsError(str(error), len(rows)) from None
+        if self.log is not None:
+            self.log.add(frame, scored[self.model.prediction_column])
         return answers(self.model, scored)
 
     def _check(self, frame: pl.DataFrame) -> None:
@@ -73,7 +81,7 @@ class Service:
                 }
                 for case in errors.failure_cases.iter_rows(named=True)
             ]
-            raise InvalidRowsError("rows break the data contract", problems) from None
+            raise InvalidRowsError("rows break the data contract", frame.height, problems) from None
 
 
 def _position(index: int | None) -> list[int]:
@@ -154,4 +162,14 @@ def load_service(
         trained_at=metadata.get("created_at"),
         metrics=metrics if isinstance(metrics, dict) else {},
     )
-    return Service(model, info, health, features, check_with_pandera)
+    deciles = metadata.get("prediction_deciles")
+    buckets = tuple(float(value) for value in deciles) if isinstance(deciles, list) else ()
+    log = None
+    if settings.prediction_log is not None:
+        log = PredictionLog(
+            settings.prediction_log,
+            info.version,
+            settings.prediction_log_rows,
+            settings.prediction_log_files,
+        )
+    return Service(model, info, health, features, check_with_pandera, buckets, log)

@@ -21,12 +21,16 @@ MODEL_PATH = "SERVING_MODEL_PATH"
 MODEL_NAME = "SERVING_MODEL_NAME"
 METADATA_PATH = "SERVING_METADATA_PATH"
 MAX_BATCH_ROWS = "SERVING_MAX_BATCH_ROWS"
+PREDICTION_LOG = "SERVING_PREDICTION_LOG"
+PREDICTION_LOG_ROWS = "SERVING_PREDICTION_LOG_ROWS"
+PREDICTION_LOG_FILES = "SERVING_PREDICTION_LOG_FILES"
 HOST = "SERVING_HOST"
 PORT = "SERVING_PORT"
 DVC_FILE = Path("dvc.yaml")
 # dvc.yaml's names for the model and its metadata, and their paths where it is absent.
 DEFAULT_PATHS = {"model": "models/model.skops", "metadata": "models/metadata.json"}
 DEFAULT_MAX_BATCH_ROWS = 1000
+DEFAULT_LOG_ROWS, DEFAULT_LOG_FILES = 10_000, 1_000
 
 
 def _pipeline(dvc_file: Path) -> dict[str, Any]:
@@ -64,21 +68,33 @@ class Settings:
     metadata_path: Path
     model_name: str = "model"
     max_batch_rows: int = DEFAULT_MAX_BATCH_ROWS
+    prediction_log: Path | None = None  # off unless a folder is named
+    prediction_log_rows: int = DEFAULT_LOG_ROWS  # rows per file
+    prediction_log_files: int = DEFAULT_LOG_FILES  # files kept; the oldest go
 
     def __post_init__(self) -> None:
-        if self.max_batch_rows < 1:
-            raise PipelineError(f"max_batch_rows must be at least 1; got {self.max_batch_rows}")
+        for name in ("max_batch_rows", "prediction_log_rows", "prediction_log_files"):
+            if getattr(self, name) < 1:
+                raise PipelineError(f"{name} must be at least 1; got {getattr(self, name)}")
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Settings:
         """Settings from the environment variables, dvc.yaml's paths where they are unset."""
         paths = pipeline_paths()
-        rows = environ.get(MAX_BATCH_ROWS, str(DEFAULT_MAX_BATCH_ROWS))
-        if not rows.strip().isdigit():
-            raise PipelineError(f"{MAX_BATCH_ROWS} must be a whole number; got {rows!r}")
+        log = environ.get(PREDICTION_LOG, "").strip()
         return cls(
             model_path=Path(environ.get(MODEL_PATH, paths["model"])),
             metadata_path=Path(environ.get(METADATA_PATH, paths["metadata"])),
             model_name=environ.get(MODEL_NAME) or model_name(),
-            max_batch_rows=int(rows),
+            max_batch_rows=_whole(environ, MAX_BATCH_ROWS, DEFAULT_MAX_BATCH_ROWS),
+            prediction_log=Path(log) if log else None,
+            prediction_log_rows=_whole(environ, PREDICTION_LOG_ROWS, DEFAULT_LOG_ROWS),
+            prediction_log_files=_whole(environ, PREDICTION_LOG_FILES, DEFAULT_LOG_FILES),
         )
+
+
+def _whole(environ: Mapping[str, str], variable: str, default: int) -> int:
+    value = environ.get(variable, str(default))
+    if not value.strip().isdigit():
+        raise PipelineError(f"{variable} must be a whole number; got {value!r}")
+    return int(value)
