@@ -5,9 +5,11 @@ trains its model on the sample data by running the pipeline's stages, then, in o
 scores single rows and 1,000-row batches in-process (models.predict.score on a ready
 frame: the limit), and the same rows as JSON through a real uvicorn on loopback (one
 kept-alive connection). Prints p50/p99 latency and rows/s for each, and the overhead of
-HTTP over in-process. Target: p50 single-row overhead at most 5 ms.
+HTTP over in-process. Target: p50 single-row overhead at most 5 ms. With
+--prediction-log, measures the service a second time with its prediction log on, and
+prints what the log adds at the median (target: at most 1 ms).
 
-    uv run nox -s benchmark-serving -- --requests 300
+    uv run nox -s benchmark-serving -- --requests 300 --prediction-log
 """
 
 from __future__ import annotations
@@ -63,6 +65,8 @@ with socket.socket() as probe:
     probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]
 env = {{"SERVING_MAX_BATCH_ROWS": str(max_batch)}}
+if len(sys.argv) > 4:
+    env["SERVING_PREDICTION_LOG"] = sys.argv[4]
 import os; env = {{**os.environ, **env}}
 server = subprocess.Popen(
     [sys.executable, "-m", "{package}.serving", "--port", str(port)],
@@ -124,12 +128,48 @@ def generate(workdir: Path, env: dict[str, str]) -> Path:
     return project
 
 
+def print_results(output: str, label: str) -> dict[str, float]:
+    """Print the measurement's table; each case's HTTP p50 in ms."""
+    print(f"\n{label}: latency in ms; rows/s at the median; overhead = HTTP - in-process (p50)")
+    line = "{:<12} {:>5} {:>9} {:>9} {:>10} {:>9} {:>9} {:>10} {:>9} {:>7}"
+    heading = ("case", "runs", "in p50", "in p99", "in rows/s")
+    print(line.format(*heading, "http p50", "http p99", "http rows/s", "overhead", "ratio"))
+    medians = {}
+    for found in output.splitlines():
+        if not found.startswith("result "):
+            continue
+        *words, runs, l50, l99, lrate, r50, r99, rrate = found.split()[1:]
+        l50f, l99f, lratef, r50f, r99f, rratef = (
+            float(x) for x in (l50, l99, lrate, r50, r99, rrate)
+        )
+        case = " ".join(words)
+        medians[case] = r50f
+        print(
+            line.format(
+                case,
+                runs,
+                f"{l50f:.2f}",
+                f"{l99f:.2f}",
+                f"{lratef:,.0f}",
+                f"{r50f:.2f}",
+                f"{r99f:.2f}",
+                f"{rratef:,.0f}",
+                f"{r50f - l50f:.2f}",
+                f"{r50f / l50f:.2f}",
+            )
+        )
+    return medians
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300, help="single-row requests")
     parser.add_argument("--batch-rows", type=int, default=1000, help="rows in a batch request")
     parser.add_argument(
         "--project", type=Path, help="a generated project with a trained model (default: new)"
+    )
+    parser.add_argument(
+        "--prediction-log", action="store_true", help="measure again with the prediction log on"
     )
     args = parser.parse_args()
     env = project_environment()
@@ -143,53 +183,29 @@ def main() -> None:
     python = str(project / ".venv/bin/python")
     script = MEASURE.format(package=package)
     arguments = [str(args.requests), str(args.batch_rows), str(args.batch_rows)]
-    print(f"Measuring in {project}", flush=True)
-    result = subprocess.run(
-        [python, "-c", script, *arguments],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-    )
-    if result.returncode != 0:
-        raise SystemExit(f"the measurement failed:\n{result.stdout}\n{result.stderr}")
-    print("\nlatency in ms; rows/s at the median; overhead = HTTP - in-process (p50)")
-    line = "{:<12} {:>5} {:>9} {:>9} {:>10} {:>9} {:>9} {:>10} {:>9} {:>7}"
-    print(
-        line.format(
-            "case",
-            "runs",
-            "in p50",
-            "in p99",
-            "in rows/s",
-            "http p50",
-            "http p99",
-            "http rows/s",
-            "overhead",
-            "ratio",
+    runs = {"log off": arguments}
+    if args.prediction_log:
+        log = Path(tempfile.mkdtemp(prefix="prediction-log-"))
+        runs["log on"] = [*arguments, str(log)]
+    medians: dict[str, dict[str, float]] = {}
+    for label, given in runs.items():
+        print(f"Measuring in {project} ({label})", flush=True)
+        result = subprocess.run(
+            [python, "-c", script, *given],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            check=False,
+            env=env,
         )
-    )
-    for output in result.stdout.splitlines():
-        if not output.startswith("result "):
-            continue
-        *words, runs, l50, l99, lrate, r50, r99, rrate = output.split()[1:]
-        figures = [float(x) for x in (l50, l99, lrate, r50, r99, rrate)]
-        l50f, l99f, lratef, r50f, r99f, rratef = figures
-        print(
-            line.format(
-                " ".join(words),
-                runs,
-                f"{l50f:.2f}",
-                f"{l99f:.2f}",
-                f"{lratef:,.0f}",
-                f"{r50f:.2f}",
-                f"{r99f:.2f}",
-                f"{rratef:,.0f}",
-                f"{r50f - l50f:.2f}",
-                f"{r50f / l50f:.2f}",
-            )
-        )
+        if result.returncode != 0:
+            raise SystemExit(f"the measurement failed:\n{result.stdout}\n{result.stderr}")
+        medians[label] = print_results(result.stdout, label)
+    if args.prediction_log:
+        shutil.rmtree(log)
+        for case, http_p50 in medians["log on"].items():
+            added = http_p50 - medians["log off"][case]
+            print(f"the prediction log adds {added:.2f} ms at the median ({case})")
     if workdir is not None:
         shutil.rmtree(workdir)
 
