@@ -18,6 +18,10 @@ from .profile import Profile
 
 BINS = 30
 CATEGORIES_SHOWN = 12
+STYLE = (
+    "body {font-family: sans-serif; margin: 2em} td, th {padding: .2em .8em; text-align: left}"
+    " tr.drift {background: #fde2e1} img {margin: .5em}"
+)
 
 
 def verdict(drift: Drift) -> dict[str, Any]:
@@ -127,8 +131,7 @@ def page(found: Mapping[str, Any], figures: Mapping[str, Figure]) -> str:
     verdict_line = "Drift found" if found["drift"] else "No drift"
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Drift: {html.escape(found["batch"])}</title>
-<style>body{{font-family:sans-serif;margin:2em}}td,th{{padding:.2em .8em;text-align:left}}
-tr.drift{{background:#fde2e1}}img{{margin:.5em}}</style></head><body>
+<style>{STYLE}</style></head><body>
 <h1>{verdict_line}: {html.escape(found["batch"])}</h1>
 <p>{found["rows"]["batch"]:,} rows against {found["rows"]["reference"]:,} of
 {html.escape(found["reference"])}, scored by {html.escape(found["model"])}.</p>
