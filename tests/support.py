@@ -109,7 +109,7 @@ def doc_commands(project: Path, page: str) -> list[str]:
     text = (project / "docs" / page).read_text(encoding="utf-8")
     blocks = re.findall(r"```bash\n(.*?)```", text, re.S)
     prose = re.sub(r"```.*?```", "", text, flags=re.S)
-    inline = [" ".join(code.split()) for code in re.findall(r"`(uv run [^`]+)`", prose)]
+    inline = [" ".join(code.split()) for code in re.findall(r"`(uv run\s[^`]+)`", prose)]
     return [line for block in blocks for line in block.splitlines() if line.strip()] + inline
 
 

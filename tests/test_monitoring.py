@@ -63,9 +63,13 @@ def test_the_monitoring_docs_commands_tell_drift_by_exit_status(
     generated_project: Path, tmp_path: Path
 ) -> None:
     project = copy_project(generated_project, tmp_path / "project")
-    session, script = doc_commands(project, "monitoring.md")
+    session, pull, repro, script = doc_commands(project, "monitoring.md")
     assert session == f"uv run nox -s monitor -- {BATCH}"
     assert script.startswith(f"uv run my-ml-project-monitor {BATCH} ")
+    # How the page says to bring the train split: both work (and change nothing here).
+    assert (pull, repro) == ("uv run dvc pull", "uv run dvc repro prepare")
+    for command in (pull, repro):
+        run(project, *shlex.split(command))
 
     make_batch(project, "same")
     for command in (session, script):

@@ -210,8 +210,9 @@ def test_unedited_project_updated_equals_a_fresh_copy(releases: Path, tmp_path: 
     project = generate(releases, tmp_path / "updated", PREVIOUS, **{QUESTION: OLD_VALUE})
     update_project(project, version=NEXT)
     fresh = render(releases, tmp_path / "fresh", {QUESTION: NEW_VALUE}, version=NEXT)
+    # Byte for byte a fresh copy: its checks are a fresh NEXT project's, which the other
+    # updates to NEXT run (test_team_edits_in_every_managed_file_survive).
     assert tree_bytes(project) == tree_bytes(fresh)
-    assert_checks_pass(project)
 
 
 def test_changing_an_answer_equals_a_fresh_copy_with_it(releases: Path, tmp_path: Path) -> None:
@@ -223,8 +224,8 @@ def test_changing_an_answer_equals_a_fresh_copy_with_it(releases: Path, tmp_path
         {"license": "Apache-2.0", "python_version": "3.10"},
         version=NEXT,
     )
+    # Byte for byte a fresh copy with those answers, whose checks the answer matrix runs.
     assert tree_bytes(project) == tree_bytes(fresh)
-    assert_checks_pass(project)
 
 
 def test_an_older_project_moves_to_dask_and_s3_with_copier_update(
