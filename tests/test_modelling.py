@@ -133,9 +133,11 @@ def test_the_modelling_docs_commands_run_as_written(
     before = yaml.safe_load((project / "params.yaml").read_text(encoding="utf-8"))
     commands = doc_commands(project, "modelling.md")
     assert commands == [
-        "uv run dvc exp run -S train.model=lightgbm",
-        "uv run dvc exp run -S train.hist_gradient_boosting.learning_rate=0.05",
+        "uv run dvc exp run --queue -S train.model=lightgbm",
+        "uv run dvc exp run --queue -S train.hist_gradient_boosting.learning_rate=0.05",
+        "uv run dvc exp run --run-all",
         "uv run dvc exp show",
+        "uv run dvc exp apply NAME",
         "uv run nox -s tune -- --trials 20",
         "uv run nox -s tune -- --trials 20 --apply",
         "uv run dvc repro",
@@ -144,9 +146,11 @@ def test_the_modelling_docs_commands_run_as_written(
     ]
     shown = {}
     for command in commands:
-        shown[command] = run(project, *shlex.split(command)).stdout
+        if "NAME" not in command:  # exp apply: run below, with an experiment's name
+            shown[command] = run(project, *shlex.split(command)).stdout
 
     assert "lightgbm" in shown["uv run dvc exp show"]
+    # The queued experiments left params.yaml as it was: tuning tuned the default model.
     best = json.loads((project / "reports/tuning/best.json").read_text(encoding="utf-8"))
     assert best["trials"] == 20
     assert (project / "reports/tuning.dvc").is_file()
@@ -157,3 +161,23 @@ def test_the_modelling_docs_commands_run_as_written(
     assert {name: section[name] for name in best["params"]} == pytest.approx(best["params"], 1e-3)
     metadata = json.loads((project / "models/metadata.json").read_text("utf-8"))
     assert metadata["params"]["train"] == tuned["train"]  # `dvc repro` trained with them
+
+    # `dvc exp apply NAME`, with the name of the LightGBM experiment.
+    shown_json = json.loads(run(project, "uv", "run", "dvc", "exp", "show", "--json").stdout)
+    (name,) = {
+        found["name"]
+        for found in walk(shown_json)
+        if found.get("name") and '"model": "lightgbm"' in json.dumps(found.get("data"))
+    }
+    run(project, "uv", "run", "dvc", "exp", "apply", name)
+    applied = yaml.safe_load((project / "params.yaml").read_text(encoding="utf-8"))
+    assert applied["train"]["model"] == "lightgbm"
+
+
+def walk(found: object) -> list[dict[str, object]]:
+    """Every mapping inside a JSON document, outermost first."""
+    if isinstance(found, dict):
+        return [found, *(inner for value in found.values() for inner in walk(value))]
+    if isinstance(found, list):
+        return [inner for value in found for inner in walk(value)]
+    return []

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 from scipy import stats
 from scipy.spatial import distance
@@ -21,6 +22,7 @@ from .profile import Profile
 
 NumericTest = Literal["wasserstein", "ks", "psi"]
 CategoricalTest = Literal["jensen_shannon", "psi"]
+Numbers = npt.NDArray[np.float64]
 # PSI's bins: the reference's deciles. Empty bins get this share, so the log is finite.
 PSI_BINS = 10
 PSI_FLOOR = 1e-4
@@ -55,7 +57,7 @@ class Drift:
         return self.shifted or self.missing_moved
 
 
-def numeric_score(test: NumericTest, reference: np.ndarray, batch: np.ndarray) -> float:
+def numeric_score(test: NumericTest, reference: Numbers, batch: Numbers) -> float:
     """Distance between two samples of numbers (missing values left out)."""
     if test == "ks":  # the largest gap between the two cumulative distributions
         return float(stats.ks_2samp(reference, batch).statistic)
@@ -83,7 +85,7 @@ def categorical_score(
     return float(distance.jensenshannon(expected, actual, base=2))
 
 
-def psi(expected: np.ndarray, actual: np.ndarray) -> float:
+def psi(expected: Numbers, actual: Numbers) -> float:
     """Population stability index of two share vectors over the same bins."""
     expected, actual = np.maximum(expected, PSI_FLOOR), np.maximum(actual, PSI_FLOOR)
     return float(np.sum((actual - expected) * np.log(actual / expected)))

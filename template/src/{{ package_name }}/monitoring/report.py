@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from matplotlib.figure import Figure
 
 from ..data import storage
@@ -74,7 +75,7 @@ def distribution_figure(name: str, reference: Profile, batch: Profile, numeric: 
     return figure
 
 
-def _histograms(axes: Any, seen: np.ndarray, now: np.ndarray) -> None:
+def _histograms(axes: Any, seen: npt.NDArray[np.float64], now: npt.NDArray[np.float64]) -> None:
     """Both samples' values as step histograms on the same bins, in shares of rows."""
     both = np.concatenate([seen, now])
     if not len(both):
