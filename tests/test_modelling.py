@@ -137,9 +137,9 @@ def test_the_modelling_docs_commands_run_as_written(
         "uv run dvc exp run --queue -S train.hist_gradient_boosting.learning_rate=0.05",
         "uv run dvc exp run --run-all",
         "uv run dvc exp show",
-        "uv run dvc exp apply NAME",
         "uv run nox -s tune -- --trials 20",
         "uv run nox -s tune -- --trials 20 --apply",
+        "uv run dvc exp apply NAME",  # the page's inline commands come after its blocks
         "uv run dvc repro",
         "uv run nox -s report",
         "uv run my-ml-project-tune data/features reports/tuning --trials 20",
