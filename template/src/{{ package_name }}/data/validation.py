@@ -12,6 +12,7 @@ import pandera.polars as pa
 import polars as pl
 
 from ..errors import PipelineError
+from . import schema
 
 ROW = "_row"  # a row's position in its file, from 0: the stable key of the split
 EXAMPLES_PER_PROBLEM = 3
@@ -324,3 +325,12 @@ def usable(numeric: list[str], categorical: list[str]) -> pl.Expr:
     Tables with no numeric feature need a value in some categorical one instead.
     """
     return pl.any_horizontal(pl.col(numeric or categorical).is_not_null())
+
+
+def inputs_validator(needed: list[str]) -> RowValidator:
+    """A validator of new rows for a model: today's Features checks of the columns it reads.
+
+    Columns the schema no longer declares go unchecked: the model knows their types.
+    """
+    accepted = schema.Features.to_schema()
+    return RowValidator(accepted.select_columns([n for n in needed if n in accepted.columns]))

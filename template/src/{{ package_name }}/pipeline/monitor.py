@@ -15,9 +15,9 @@ from typing import Annotated
 import typer
 
 from ..config import PARAMS_FILE, ParamsError, load_params
-from ..data import schema, storage
+from ..data import storage
 from ..data.split import SPLIT
-from ..data.validation import ROW, ROWS, RowValidator, check_columns, raise_for
+from ..data.validation import ROW, ROWS, check_columns, inputs_validator, raise_for
 from ..errors import PipelineError
 from ..models.persistence import load_model
 from ..monitoring.drift import Drift, feature_drift, prediction_drift
@@ -62,8 +62,7 @@ def monitor(
         typer.echo(f"Not compared (the model does not use them): {', '.join(ignored)}", err=True)
     categorical = list(model.features.categorical)
     numeric = [name for name in needed if name not in categorical]
-    accepted = schema.Features.to_schema()
-    validator = RowValidator(accepted.select_columns([n for n in needed if n in accepted.columns]))
+    validator = inputs_validator(needed)
     with step(f"Checking {batch} against data/schema.py"):
         rows = validator.checked(storage.scan_raw(batch).select(needed).with_row_index(ROW))
         # The rows' missing values are counted in the same pass (profile's first).

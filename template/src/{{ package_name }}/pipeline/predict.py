@@ -12,8 +12,8 @@ from typing import Annotated
 import polars as pl
 import typer
 
-from ..data import schema, storage
-from ..data.validation import RowValidator, check_columns, raise_for
+from ..data import storage
+from ..data.validation import check_columns, inputs_validator, raise_for
 from ..errors import PipelineError
 from ..models.persistence import load_model
 from ..models.predict import score
@@ -37,9 +37,7 @@ def predict(
     model = load_model(model_path)
     needed, columns = model.features.inputs, storage.header(source)
     raise_for(check_columns(columns, needed, strict=False), str(source))
-    # Today's schema checks the columns it still declares; the model knows their types.
-    accepted = schema.Features.to_schema()
-    validator = RowValidator(accepted.select_columns([n for n in needed if n in accepted.columns]))
+    validator = inputs_validator(needed)
     rows = [validator.validate(batch) for batch in storage.iter_batches(source, batch_rows)]
     raise_for(validator.problems, str(source))
     if not validator.rows_seen:
