@@ -22,11 +22,13 @@ nox.options.sessions = ["lint", "typecheck", "tests", "docs"]
 # The copier that `template-update` runs: at least the kit's _min_copier_version. The kit
 # owns this pin; `copier update` moves it.
 COPIER = "copier>=9.17.2"
+# Why a promotion is forced: the `promote` stage (pipeline/promote.py) records it.
+FORCE_REASON = "PROMOTE_FORCE_REASON"
 
 
-def uv_run(session: nox.Session, *args: str) -> None:
+def uv_run(session: nox.Session, *args: str, env: dict[str, str] | None = None) -> None:
     """Run a command inside the locked environment."""
-    session.run("uv", "run", "--frozen", *args, external=True)
+    session.run("uv", "run", "--frozen", *args, external=True, env=env)
 
 
 def package_name(session: nox.Session) -> str:
@@ -162,13 +164,30 @@ def monitor(session: nox.Session) -> None:
         *("uv", "run", "--frozen", "python", "-m", f"{package_name(session)}.pipeline.monitor"),
         *session.posargs,
         f"--reference={paths['prepared']}",
-        f"--model={paths['model']}",
+        f"--model={paths['champion']}",
         f"--output={paths['monitoring']}",
     ]
     session.log(" ".join(command))
     # Not session.run: nox ends a failed session with status 1, and CI tells drift by its 3.
     if status := subprocess.run(command, check=False).returncode:
         sys.exit(status)
+
+
+@nox.session
+def promote(session: nox.Session) -> None:
+    """Make the latest trained model the champion, whatever its metrics: `-- "why"`.
+
+    `uv run nox -s promote -- "the old model rejects the new product codes"` reruns the
+    pipeline's `promote` stage, forced; models/champion.json and reports/promotion.json
+    record who forced it (git's user) and why. Commit them with dvc.lock, which now holds
+    the new champion, and `uv run dvc push` (docs/production-loop.md).
+    """
+    reason = " ".join(session.posargs).strip()
+    if not reason:
+        session.error('say why after `--`: uv run nox -s promote -- "why this model"')
+    uv_run(
+        session, "dvc", "repro", "--force", "--single-item", "promote", env={FORCE_REASON: reason}
+    )
 
 
 def dvc_paths() -> dict[str, str]:
@@ -181,9 +200,10 @@ def dvc_paths() -> dict[str, str]:
 
 @nox.session
 def serve(session: nox.Session) -> None:
-    """Serve the trained model over HTTP on 127.0.0.1:8000 (docs/serving.md).
+    """Serve the model in service over HTTP on 127.0.0.1:8000 (docs/serving.md).
 
-    Options go after `--`: `uv run nox -s serve -- --port 8080 --model models/model.skops`.
+    It serves the champion (models/champion.skops); options go after `--`:
+    `uv run nox -s serve -- --port 8080 --model models/model.skops`.
     """
     package = package_name(session)
     if not Path("src", package, "serving").is_dir():

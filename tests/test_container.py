@@ -190,14 +190,15 @@ def test_dockerignore_lets_in_what_the_dockerfile_copies_and_nothing_else(
     assert set(sources) >= {"pyproject.toml", "uv.lock", "README.md", "LICENSE", "src/"}
     pipeline = yaml.safe_load((project / "dvc.yaml").read_text(encoding="utf-8"))
     outputs = {k: v for entry in pipeline["vars"] for k, v in entry.get("paths", {}).items()}
-    made_later = {"uv.lock", "models/", outputs["model"], outputs["metadata"]}  # by the tasks
+    served = (outputs["champion"], outputs["champion_metadata"])  # the model in service
+    made_later = {"uv.lock", "models/", *served}  # by the tasks
     for source in sources:
         files = [source] if source.rstrip("/") == source else []
         folder = project / source
         files += [p.relative_to(project).as_posix() for p in folder.rglob("*") if p.is_file()]
         assert (project / source).exists() or source in made_later, source
         assert not [path for path in files if ignored(path)], source
-    for needed in (outputs["model"], outputs["metadata"]):  # what `COPY models/` must bring
+    for needed in served:  # what `COPY models/` must bring
         assert needed.startswith("models/"), needed
         assert not ignored(needed), needed
     package = next((project / "src").iterdir()).name
@@ -213,6 +214,7 @@ def test_dockerignore_lets_in_what_the_dockerfile_copies_and_nothing_else(
         ".nox/lint/bin/python",
         f"src/{package}/__pycache__/app.cpython-311.pyc",
         "models/.gitignore",
+        outputs["model"],  # a challenger: only the champion is served
     ]
     assert [path for path in kept_out if not ignored(path)] == []
 
@@ -230,8 +232,8 @@ def test_the_image_runs_the_service_with_settings_it_knows(
     assert env["SERVING_HOST"] == "0.0.0.0"  # noqa: S104 - reachable through a published port
     pipeline = yaml.safe_load((project / "dvc.yaml").read_text(encoding="utf-8"))
     outputs = {k: v for entry in pipeline["vars"] for k, v in entry.get("paths", {}).items()}
-    assert env["SERVING_MODEL_PATH"] == f"/app/{outputs['model']}"
-    assert env["SERVING_METADATA_PATH"] == f"/app/{outputs['metadata']}"
+    assert env["SERVING_MODEL_PATH"] == f"/app/{outputs['champion']}"
+    assert env["SERVING_METADATA_PATH"] == f"/app/{outputs['champion_metadata']}"
     assert env["SERVING_MODEL_NAME"] in pipeline["artifacts"]  # what /health calls the model
     steps = instructions(project / "Dockerfile")
     [command] = [json.loads(" ".join(args)) for keyword, args in steps if keyword == "CMD"]

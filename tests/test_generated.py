@@ -373,8 +373,8 @@ def rows_to_score(project: Path, destination: Path) -> Path:
 def predict_in_repo(project: Path, source: Path, output: Path) -> bytes:
     """Score source with the project's model through `python -m <package>.pipeline.predict`."""
     package = answers(project)["package_name"]
-    model = "models/model.skops"
-    uv_run(project, "python", "-m", f"{package}.pipeline.predict", model, str(source), str(output))
+    command = ["python", "-m", f"{package}.pipeline.predict", str(source), str(output)]
+    uv_run(project, *command, "--model=models/model.skops")
     predictions = output.read_bytes()
     header, *lines = predictions.decode("utf-8").splitlines()
     assert "predicted_species" in header.split(",")
@@ -430,7 +430,8 @@ def test_installed_wheel_predicts_without_params_or_checkout(
     where = run(elsewhere, python, "-c", f"import {package}; print({package}.__file__)")
     assert Path(where.stdout.strip()).is_relative_to(venv)
 
-    run(elsewhere, str(venv / f"bin/{slug}-predict"), str(model), str(rows), "predictions.csv")
+    predict = str(venv / f"bin/{slug}-predict")
+    run(elsewhere, predict, str(rows), "predictions.csv", f"--model={model}")
 
     assert (elsewhere / "predictions.csv").read_bytes() == in_repo
 

@@ -125,8 +125,8 @@ def test_http_and_the_predict_command_answer_alike_for_the_sample_data(
 ) -> None:
     slug = answers_of(generated_project)["project_slug"]
     scored = tmp_path / "scored.csv"
-    model, sample = "models/model.skops", "data/raw/penguins.csv"
-    run(generated_project, "uv", "run", "--frozen", f"{slug}-predict", model, sample, str(scored))
+    sample = "data/raw/penguins.csv"  # scored by the champion, the model the service serves
+    run(generated_project, "uv", "run", "--frozen", f"{slug}-predict", sample, str(scored))
     _, schema = request(f"{service}/openapi.json")
     fields = schema["components"]["schemas"]["Row"]["properties"]
     with (generated_project / sample).open(encoding="utf-8") as raw:

@@ -1,4 +1,4 @@
-"""mkdocs hook: fill the model card with the latest metrics and figures from the pipeline.
+"""mkdocs hook: fill the model card with the latest metrics, promotion and figures.
 
 The figures live in the evaluate stage's results folder (written by `dvc repro`), outside
 docs/, so this hook adds them to the site; before the first run the card says how to
@@ -27,6 +27,9 @@ def _paths() -> dict[str, Path]:
         "metrics": named["evaluation"] / "metrics.json",
         "figures": named["evaluation"] / "plots" / "images",
         "metadata": named["metadata"],
+        "promotion": named["promotion"],
+        "champion": named["champion"],
+        "champion_metadata": named["champion_metadata"],
     }
 
 
@@ -64,6 +67,7 @@ def _card(paths: dict[str, Path]) -> str:
             "- libraries: " + ", ".join(f"{k} {v}" for k, v in metadata["libraries"].items()),
             "",
         ]
+    lines += _promotion(paths)
     lines += ["## Figures", ""]
     lines += [
         f"![{f.stem.replace('_', ' ')}](figures/{f.name})"
@@ -79,3 +83,36 @@ def _model_line(train: dict[str, Any]) -> list[str]:
     settings = ", ".join(f"{key} {value}" for key, value in train[train["model"]].items())
     weights = train["class_weight"] or "none"
     return [f"- model: {train['model']} ({settings}; class weights {weights})"]
+
+
+def _promotion(paths: dict[str, Path]) -> list[str]:
+    """The promote stage's latest decision, both models' metrics, and the champion's record."""
+    if not paths["promotion"].is_file():
+        return []
+    decision = json.loads(paths["promotion"].read_text(encoding="utf-8"))
+    lines = [
+        "## In service",
+        "",
+        f"Latest decision: **{decision['decision']}**, {decision['reason']}.",
+        *(f"- {regression}" for regression in decision["regressions"]),
+        "",
+    ]
+    champion = decision.get("champion") or {}
+    if champion.get("metrics"):
+        challenger = decision["challenger"]["metrics"]
+        lines += ["| metric | champion | challenger |", "| --- | --- | --- |"]
+        lines += [
+            f"| {name} | {value} | {challenger.get(name, '')} |"
+            for name, value in champion["metrics"].items()
+        ]
+        lines.append("")
+    if paths["champion_metadata"].is_file():
+        record = json.loads(paths["champion_metadata"].read_text(encoding="utf-8"))
+        promotion = record.get("promotion", {})
+        lines += [
+            f"The champion (`{paths['champion']}`) was "
+            f"promoted {promotion.get('promoted_at', 'at an unknown time')}: "
+            f"{promotion.get('reason', 'no reason recorded')}.",
+            "",
+        ]
+    return lines

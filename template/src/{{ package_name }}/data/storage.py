@@ -1,8 +1,8 @@
 """Read raw and prepared tables in bounded memory; write outputs atomically.
 
-Raw data may be a CSV file, a parquet file, or a folder of parquet files. Every output
-is written beside its target and swapped in only when complete, so a failed stage keeps
-the last good output.
+Raw data may be a CSV file, a parquet file, or a folder of either (one file per batch,
+read in the order of their paths). Every output is written beside its target and
+swapped in only when complete, so a failed stage keeps the last good output.
 """
 
 from __future__ import annotations
@@ -11,9 +11,12 @@ import csv
 import json
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from itertools import islice
+from dataclasses import dataclass
+from functools import cache
+from itertools import accumulate, islice
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +26,7 @@ from ..errors import PipelineError
 
 # Missing values in CSV files: R's NA (the penguins data) and empty cells.
 NULL_MARKERS = ["NA", ""]
-FORMATS = "a .csv file, a .parquet file, or a folder of .parquet files"
+FORMATS = "a .csv or .parquet file, or a folder of .csv files or of .parquet files"
 # Rows per parquet row group in partitioned outputs: each open file buffers one group, so
 # smaller groups hold less memory (20 M rows prepared: ~20 MiB less than Polars' default).
 ROW_GROUP_ROWS = 65_536
@@ -31,6 +34,20 @@ ROW_GROUP_ROWS = 65_536
 
 class RawDataError(PipelineError):
     """A raw file cannot be read as a table: the message names the file and the line."""
+
+
+def csv_files(path: Path) -> list[Path]:
+    """The CSV files a raw path holds, in the order their rows count: none for parquet."""
+    if path.suffix == ".csv":
+        return [path]
+    if not path.is_dir():
+        return []
+    found = sorted(path.rglob("*.csv"))
+    if found and any(path.rglob("*.parquet")):
+        raise RawDataError(
+            f"{path} holds both .csv and .parquet files; keep one format in a folder of batches"
+        )
+    return found
 
 
 def _parquet_source(path: Path) -> pl.LazyFrame:
@@ -51,9 +68,24 @@ def scan_table(path: Path) -> pl.LazyFrame:
 
 
 def header(path: Path) -> list[str]:
-    """The column names of a table, without reading its rows."""
-    if path.suffix != ".csv":
+    """The column names of a table, without reading its rows; a folder's files must agree."""
+    files = csv_files(path)
+    if not files:
         return scan_table(path).collect_schema().names()
+    columns = _csv_header(files[0])
+    for file in files[1:]:
+        if (found := _csv_header(file)) != columns:
+            missing = [name for name in columns if name not in found]
+            extra = [name for name in found if name not in columns]
+            raise RawDataError(
+                f"{file}: its header differs from {files[0].name}'s (missing: "
+                f"{', '.join(missing) or 'none'}; extra: {', '.join(extra) or 'none'}; or in "
+                f"another order): every file in {path} needs the same columns"
+            )
+    return columns
+
+
+def _csv_header(path: Path) -> list[str]:
     with path.open("rb") as file:
         first_line = file.readline()
     if not first_line.strip():
@@ -63,8 +95,13 @@ def header(path: Path) -> list[str]:
 
 def estimated_rows(path: Path, sample_lines: int = 1_000) -> int:
     """About how many rows a table holds: a CSV's size over its first lines' mean length."""
-    if path.suffix != ".csv":
+    files = csv_files(path)
+    if not files:
         return int(scan_table(path).select(pl.len()).collect().item())  # from the footers
+    return sum(_estimated_csv_rows(file, sample_lines) for file in files)
+
+
+def _estimated_csv_rows(path: Path, sample_lines: int) -> int:
     with path.open("rb") as file:
         header_bytes = len(file.readline())
         sample = [len(line) for line in islice(file, sample_lines)]
@@ -79,11 +116,13 @@ def iter_batches(path: Path, rows: int) -> Iterator[pl.DataFrame]:
     CSV files are cut into batches of `rows` lines here, so memory stays bounded by the
     batch size, whatever the file's size. A CSV row must therefore fit on one line.
     """
-    if path.suffix != ".csv":
+    files = csv_files(path)
+    if not files:
         yield from scan_table(path).collect_batches(chunk_size=rows)
         return
-    header(path)  # an empty file says so before anything else
-    yield from csv_batches(path, rows)
+    header(path)  # an empty file, or files that disagree, say so before anything else
+    for file in files:
+        yield from csv_batches(file, rows)
 
 
 def csv_batches(
@@ -111,10 +150,11 @@ def scan_raw(path: Path, types: Mapping[str, Any] | None = None) -> pl.LazyFrame
     fast way; collecting fails if a value does not parse). Collect inside
     `naming_broken_lines(path)`. Messages count one row per line: a CSV row must fit on one.
     """
-    if path.suffix != ".csv":
+    files = csv_files(path)
+    if not files:
         return scan_table(path)
-    header(path)  # an empty file says so before anything else
-    return pl.scan_csv(path, infer_schema=False, schema_overrides=types, null_values=NULL_MARKERS)
+    header(path)  # an empty file, or files that disagree, say so before anything else
+    return pl.scan_csv(files, infer_schema=False, schema_overrides=types, null_values=NULL_MARKERS)
 
 
 @contextmanager
@@ -123,11 +163,14 @@ def naming_broken_lines(path: Path) -> Iterator[None]:
     try:
         yield
     except pl.exceptions.PolarsError as error:
-        if path.suffix != ".csv":
+        files = csv_files(path)
+        if not files:
             raise
-        with path.open("rb") as file:
-            problem = _find_broken_line(enumerate(file, start=1))
-        raise RawDataError(f"{path}: {problem or error}") from None
+        for file in files:
+            with file.open("rb") as lines:
+                if problem := _find_broken_line(enumerate(lines, start=1)):
+                    raise RawDataError(f"{file}: {problem}") from None
+        raise RawDataError(f"{path}: {error}") from None
 
 
 def _parse(path: Path, first_line: bytes, lines: list[bytes], line: int) -> pl.DataFrame:
@@ -156,6 +199,59 @@ def _find_broken_line(numbered_lines: Iterable[tuple[int, bytes]]) -> str | None
         elif fields > header_fields:
             return f"line {number} has {fields} fields, the header has {header_fields}"
     return None
+
+
+@dataclass(frozen=True)
+class RowPlaces:
+    """Where a row of raw data is (counted from 0), for messages: its line, and its file.
+
+    Lines count from the header (line 1); in a folder of CSV files, each file's own.
+    """
+
+    root: Path
+    files: tuple[Path, ...] = ()  # a folder's CSV files, in order
+    first_rows: tuple[int, ...] = ()  # the position of each file's first row in the table
+
+    def __call__(self, row: int) -> str:
+        """Where the row is: `line N`, or `FILE line N` in a folder of CSV files."""
+        if len(self.files) <= 1:  # one file: its lines are the table's
+            return f"line {row + 2}"
+        index = bisect_right(self.first_rows, row) - 1
+        file = self.files[index].relative_to(self.root)
+        return f"{file} line {row - self.first_rows[index] + 2}"
+
+
+def row_places(path: Path) -> Callable[[int], str]:
+    """How messages name a raw row: the files' rows are counted on the first call only."""
+    files = csv_files(path)
+    if len(files) <= 1:  # one file: its lines are the rows' places, nothing to count
+        return RowPlaces(path)
+
+    @cache
+    def places() -> RowPlaces:
+        counts = [count_rows(file) for file in files[:-1]]
+        return RowPlaces(path, tuple(files), tuple(accumulate(counts, initial=0)))
+
+    return lambda row: places()(row)
+
+
+def count_rows(path: Path, start: int = 0, end: int | None = None) -> int:
+    """The rows in bytes [start, end) of a CSV (from `start`: after the header if 0)."""
+    lines, last = 0, b"\n"
+    with path.open("rb") as file:
+        if start == 0:
+            file.readline()
+        else:
+            file.seek(start)
+        remaining = (end if end is not None else path.stat().st_size) - file.tell()
+        while remaining > 0:
+            chunk = file.read(min(remaining, 1 << 24))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            lines += chunk.count(b"\n")
+            last = chunk[-1:] or last
+    return lines + (last != b"\n")
 
 
 @contextmanager

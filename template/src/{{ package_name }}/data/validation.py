@@ -160,13 +160,16 @@ class RowValidator:
     Converting each value to the schema's type, `nullable` and pandera's built-in checks
     (`ge`, `isin`, ...) are Polars expressions, all evaluated in one pass over the rows.
     Checks of your own (`@pa.check`, dataframe checks, `unique`) run through pandera, a
-    batch at a time (`validate_custom`). Problems accumulate, with line numbers counted
-    from the file's header.
+    batch at a time (`validate_custom`). Problems accumulate, each example named by
+    `locate` (a row's place in the table, from 0 -> "line N", or "FILE line N" in a folder
+    of CSV files: storage.row_places); by default the line, counted from the header.
     """
 
-    def __init__(self, schema: pa.DataFrameSchema, first_line: int = 2) -> None:
+    def __init__(
+        self, schema: pa.DataFrameSchema, locate: Callable[[int], str] | None = None
+    ) -> None:
         self.schema = schema
-        self.first_line = first_line
+        self.locate = locate or (lambda row: f"line {row + 2}")
         self.rows_seen = 0  # and so the position of the next batch's first row
         self.types = {name: column.dtype.type for name, column in schema.columns.items()}
         self.custom = custom_checks(schema)
@@ -268,8 +271,8 @@ class RowValidator:
         problem = self._problems.setdefault((column, rule), Problem(column, rule))
         problem.count += count
         for row, value in islice(examples, EXAMPLES_PER_PROBLEM - len(problem.examples)):
-            line = "?" if row is None else row + self.first_line
-            problem.examples.append(f"line {line}: {value!r}")
+            where = "line ?" if row is None else self.locate(row)
+            problem.examples.append(f"{where}: {value!r}")
 
 
 def _converts(column: str) -> pl.Expr:
@@ -327,10 +330,11 @@ def usable(numeric: list[str], categorical: list[str]) -> pl.Expr:
     return pl.any_horizontal(pl.col(numeric or categorical).is_not_null())
 
 
-def inputs_validator(needed: list[str]) -> RowValidator:
+def inputs_validator(needed: list[str], locate: Callable[[int], str] | None = None) -> RowValidator:
     """A validator of new rows for a model: today's Features checks of the columns it reads.
 
     Columns the schema no longer declares go unchecked: the model knows their types.
     """
     accepted = schema.Features.to_schema()
-    return RowValidator(accepted.select_columns([n for n in needed if n in accepted.columns]))
+    columns = accepted.select_columns([n for n in needed if n in accepted.columns])
+    return RowValidator(columns, locate)

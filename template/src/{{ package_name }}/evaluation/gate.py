@@ -10,13 +10,16 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from ..errors import PipelineError
 
 EXAMPLE = "accuracy: {max_drop: 0.02}"
+TOLERANCES_FILE = Path("metric-tolerances.yaml")
 
 
 class Tolerance(BaseModel):
@@ -69,6 +72,20 @@ def parse_tolerances(raw: Any, source: str) -> dict[str, Tolerance]:
         raise ToleranceError(
             f"{source} is invalid (expected entries like {EXAMPLE}):\n" + "\n".join(problems)
         ) from None
+
+
+def load_tolerances(path: Path) -> dict[str, Tolerance]:
+    """Read and validate the tolerances file."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ToleranceError(
+            f"{path} not found: it sets how far each metric may get worse. "
+            "Run from the project root, or create it (see docs/ci.md)."
+        ) from None
+    except yaml.YAMLError as error:
+        raise ToleranceError(f"{path} is not valid YAML: {error}") from None
+    return parse_tolerances(raw, str(path))
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -39,13 +40,14 @@ def evaluate(model: SavedModel, rows: pl.DataFrame, top: int) -> Results:
     scored = predict(model, rows.select(model.features.columns))
     truth = rows[model.target].to_list()
     predicted = scored[model.prediction_column].to_list()
+    metrics = task_metrics(model, truth, scored)
     importances = permutation_importances(model, rows)
     importance = feature_importance_figure(
         top_features(importances, top), "accuracy" if model.task == "classification" else "R²"
     )
     if model.task == "regression":
         return Results(
-            regression_metrics(truth, predicted),
+            metrics,
             {
                 "predicted_vs_actual.png": predicted_vs_actual_figure(truth, predicted),
                 "residuals.png": residuals_figure(truth, predicted),
@@ -56,10 +58,19 @@ def evaluate(model: SavedModel, rows: pl.DataFrame, top: int) -> Results:
     classes = list(model.pipeline.classes_)
     probabilities = scored.drop(model.prediction_column).to_numpy()
     return Results(
-        classification_metrics(truth, predicted, probabilities, classes),
+        metrics,
         {
             "confusion_matrix.png": confusion_matrix_figure(truth, predicted),
             "roc_curves.png": roc_curves_figure(truth, probabilities, classes),
             "feature_importance.png": importance,
         },
     )
+
+
+def task_metrics(model: SavedModel, truth: list[Any], scored: pl.DataFrame) -> dict[str, float]:
+    """The task's metrics of predictions (`predict`'s or `score`'s columns) against the truth."""
+    predicted = scored[model.prediction_column].to_list()
+    if model.task == "regression":
+        return regression_metrics(truth, predicted)
+    probabilities = scored.drop(model.prediction_column).to_numpy()
+    return classification_metrics(truth, predicted, probabilities, list(model.pipeline.classes_))

@@ -62,7 +62,7 @@ def monitor(
         typer.echo(f"Not compared (the model does not use them): {', '.join(ignored)}", err=True)
     categorical = list(model.features.categorical)
     numeric = [name for name in needed if name not in categorical]
-    validator = inputs_validator(needed)
+    validator = inputs_validator(needed, storage.row_places(batch))
     with step(f"Checking {batch} against data/schema.py"):
         rows = validator.checked(storage.scan_raw(batch).select(needed).with_row_index(ROW))
         # The rows' missing values are counted in the same pass (profile's first).

@@ -1,5 +1,6 @@
-"""Score a table of new rows with a saved model: `predict MODEL SOURCE OUTPUT`.
+"""Score a table of new rows with a saved model: `predict SOURCE OUTPUT [--model MODEL]`.
 
+The model is the champion (the model in service) unless `--model` names another file.
 Needs only the model file and this package (no params.yaml, no checkout): the model
 carries the features it was trained with.
 """
@@ -15,6 +16,7 @@ import typer
 from ..data import storage
 from ..data.validation import check_columns, inputs_validator, raise_for
 from ..errors import PipelineError
+from ..models.champion import champion_paths
 from ..models.persistence import load_model
 from ..models.predict import score
 from ._stage import stage, step
@@ -25,19 +27,23 @@ app = typer.Typer(add_completion=False)
 @app.command()
 @stage
 def predict(
-    model_path: Annotated[Path, typer.Argument(help="The model to score with (.skops)")],
     source: Annotated[Path, typer.Argument(help=f"Rows to score: {storage.FORMATS}")],
     output: Annotated[Path, typer.Argument(help="Where to write predictions (.csv or .parquet)")],
+    model_path: Annotated[
+        Path | None,
+        typer.Option("--model", help="The model to score with (.skops); default: the champion"),
+    ] = None,
     batch_rows: Annotated[int, typer.Option(min=1, help="Rows validated at a time")] = 100_000,
 ) -> None:
     """Validate the rows against the model's inputs, then write each row with its prediction.
 
     A row with no value in any feature gets no prediction (prepare drops such rows too).
     """
+    model_path = model_path or champion_paths()["champion"]
     model = load_model(model_path)
     needed, columns = model.features.inputs, storage.header(source)
     raise_for(check_columns(columns, needed, strict=False), str(source))
-    validator = inputs_validator(needed)
+    validator = inputs_validator(needed, storage.row_places(source))
     rows = [validator.validate(batch) for batch in storage.iter_batches(source, batch_rows)]
     raise_for(validator.problems, str(source))
     if not validator.rows_seen:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -52,6 +52,7 @@ def prepare(
     types = {name: column.dtype.type for name, column in contract.raw.columns.items()}
     numbers = {name: dtype for name, dtype in types.items() if is_numeric(dtype)}
     engine = choose_engine(params.compute)
+    places = storage.row_places(raw)  # where a problem's row is: file and line
     validating = f"Validating and splitting {raw} ({engine.describe()})"
     with (
         step(validating, "rows written (estimate)") as progress,
@@ -63,16 +64,16 @@ def prepare(
             try:  # numbers parsed as they are read: the fast way, when every value is a number
                 with showing_rows_written(staged, raw, params.prepare, progress):
                     found = validate_and_split(
-                        storage.scan_raw(raw, numbers), contract, params.prepare, staged
+                        storage.scan_raw(raw, numbers), contract, params.prepare, staged, places
                     )
             except pl.exceptions.PolarsError:
-                if raw.suffix != ".csv":
+                if not storage.csv_files(raw):
                     raise
                 # Some value is no number, or a line is broken: read text, to say which.
                 shutil.rmtree(staged, ignore_errors=True)
                 with storage.naming_broken_lines(raw):
                     found = validate_and_split(
-                        storage.scan_raw(raw), contract, params.prepare, staged
+                        storage.scan_raw(raw), contract, params.prepare, staged, places
                     )
         raise_for(found.problems, str(raw))
         rows_seen, split = found.rows_seen, found.split
@@ -98,14 +99,18 @@ def prepare(
 
 
 def validate_and_split(
-    raw: pl.LazyFrame, contract: Contract, settings: PrepareParams, staged: Path
+    raw: pl.LazyFrame,
+    contract: Contract,
+    settings: PrepareParams,
+    staged: Path,
+    places: Callable[[int], str] | None = None,
 ) -> PrepareOutcome:
     """Write raw's usable rows, split, under staged; find every problem on the way.
 
     One streaming pass writes the rows and counts those that break each rule (only then
     are a few of those read again, as examples); checks of your own take a second pass.
     """
-    validator = RowValidator(contract.raw)
+    validator = RowValidator(contract.raw, places)
     rows = validator.checked(raw.with_row_index(ROW))
     usable_rows = pl.col(contract.target).is_not_null() & usable(
         contract.numeric_features(), contract.categorical_features()

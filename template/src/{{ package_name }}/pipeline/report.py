@@ -13,14 +13,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import yaml
 
 from ..errors import PipelineError
-from ..evaluation.gate import Tolerance, ToleranceError, parse_tolerances
+from ..evaluation.gate import TOLERANCES_FILE, load_tolerances
 from ..evaluation.report import gate, report_markdown, verdict
 from ._stage import stage
 
-TOLERANCES_FILE = Path("metric-tolerances.yaml")
 REPORT_FILE = Path("reports/metrics-diff.md")
 
 app = typer.Typer(add_completion=False)
@@ -37,20 +35,6 @@ def dvc(*args: str) -> str:
             "Pass a base revision that exists here, e.g. `uv run nox -s report -- origin/main`."
         )
     return result.stdout
-
-
-def load_tolerances(path: Path) -> dict[str, Tolerance]:
-    """Read and validate the tolerances file."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ToleranceError(
-            f"{path} not found: it sets how far each metric may get worse. "
-            "Run from the project root, or create it (see docs/ci.md)."
-        ) from None
-    except yaml.YAMLError as error:
-        raise ToleranceError(f"{path} is not valid YAML: {error}") from None
-    return parse_tolerances(raw, str(path))
 
 
 @app.command()

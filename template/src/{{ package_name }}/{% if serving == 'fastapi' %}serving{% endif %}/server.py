@@ -18,7 +18,7 @@ def serve(
     host: Annotated[str, typer.Option(envvar=HOST, help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(envvar=PORT, min=0, max=65535)] = 8000,
     model: Annotated[
-        Path | None, typer.Option(envvar=MODEL_PATH, help="Model file; default: dvc.yaml's")
+        Path | None, typer.Option(envvar=MODEL_PATH, help="Model file; default: the champion")
     ] = None,
 ) -> None:
     """Serve the model over HTTP until interrupted."""

@@ -1,8 +1,8 @@
 """Where the service finds its model, and how many rows a request may hold.
 
-Each setting is an environment variable (a container sets them); the paths default to
-dvc.yaml's `vars`, where the pipeline names its outputs once, so the service serves the
-model `uv run dvc repro` trained.
+Each setting is an environment variable (a container sets them); the paths default to the
+champion's (models/champion.py): the model the `promote` stage let into service, never a
+challenger it turned down.
 """
 
 from __future__ import annotations
@@ -11,11 +11,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from ..errors import PipelineError
+from ..models.champion import DVC_FILE, champion_paths, read_pipeline
 
 MODEL_PATH = "SERVING_MODEL_PATH"
 MODEL_NAME = "SERVING_MODEL_NAME"
@@ -26,32 +24,13 @@ PREDICTION_LOG_ROWS = "SERVING_PREDICTION_LOG_ROWS"
 PREDICTION_LOG_FILES = "SERVING_PREDICTION_LOG_FILES"
 HOST = "SERVING_HOST"
 PORT = "SERVING_PORT"
-DVC_FILE = Path("dvc.yaml")
-# dvc.yaml's names for the model and its metadata, and their paths where it is absent.
-DEFAULT_PATHS = {"model": "models/model.skops", "metadata": "models/metadata.json"}
 DEFAULT_MAX_BATCH_ROWS = 1000
 DEFAULT_LOG_ROWS, DEFAULT_LOG_FILES = 10_000, 1_000
 
 
-def _pipeline(dvc_file: Path) -> dict[str, Any]:
-    if not dvc_file.is_file():
-        return {}
-    pipeline = yaml.safe_load(dvc_file.read_text(encoding="utf-8"))
-    return pipeline if isinstance(pipeline, dict) else {}
-
-
-def pipeline_paths(dvc_file: Path = DVC_FILE) -> dict[str, Path]:
-    """The model's and its metadata's paths, as dvc.yaml's `vars` name them."""
-    named: dict[str, str] = {}
-    for entry in _pipeline(dvc_file).get("vars", []):
-        if isinstance(entry, dict) and isinstance(entry.get("paths"), dict):
-            named.update({str(k): str(v) for k, v in entry["paths"].items()})
-    return {name: Path(named.get(name, default)) for name, default in DEFAULT_PATHS.items()}
-
-
 def model_name(dvc_file: Path = DVC_FILE) -> str:
     """The model's name: its artifact's in dvc.yaml, or the project's folder name."""
-    artifacts = _pipeline(dvc_file).get("artifacts")
+    artifacts = read_pipeline(dvc_file).get("artifacts")
     models = [
         str(name)
         for name, artifact in (artifacts if isinstance(artifacts, dict) else {}).items()
@@ -80,11 +59,11 @@ class Settings:
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Settings:
         """Settings from the environment variables, dvc.yaml's paths where they are unset."""
-        paths = pipeline_paths()
+        paths = champion_paths()
         log = environ.get(PREDICTION_LOG, "").strip()
         return cls(
-            model_path=Path(environ.get(MODEL_PATH, paths["model"])),
-            metadata_path=Path(environ.get(METADATA_PATH, paths["metadata"])),
+            model_path=Path(environ.get(MODEL_PATH, paths["champion"])),
+            metadata_path=Path(environ.get(METADATA_PATH, paths["champion_metadata"])),
             model_name=environ.get(MODEL_NAME) or model_name(),
             max_batch_rows=_whole(environ, MAX_BATCH_ROWS, DEFAULT_MAX_BATCH_ROWS),
             prediction_log=Path(log) if log else None,
