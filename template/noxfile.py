@@ -48,10 +48,7 @@ def setup(session: nox.Session) -> None:
     """
     session.run("uv", "sync", external=True)
     uv_run(session, "pre-commit", "install")
-    if remote_url := os.environ.get("DVC_REMOTE_URL"):
-        default = ["uv", "run", "--frozen", "dvc", "remote", "default"]
-        remote = subprocess.run(default, capture_output=True, text=True, check=True).stdout
-        uv_run(session, "dvc", "remote", "modify", "--local", remote.strip(), "url", remote_url)
+    use_ci_remote(session)
     # Fetch what the remote has, then run whatever is still missing or stale. A fresh copy
     # has everything in its cache: it asks no remote (an unreachable bucket, offline).
     if not never_reproduced():
@@ -60,6 +57,15 @@ def setup(session: nox.Session) -> None:
         if json.loads(data).get("not_in_cache"):
             uv_run(session, "dvc", "pull", "--allow-missing")
     uv_run(session, "dvc", "repro")
+
+
+def use_ci_remote(session: nox.Session) -> None:
+    """With DVC_REMOTE_URL set (CI sets it), point the default DVC remote at that URL, in
+    this clone only (.dvc/config.local)."""
+    if remote_url := os.environ.get("DVC_REMOTE_URL"):
+        default = ["uv", "run", "--frozen", "dvc", "remote", "default"]
+        remote = subprocess.run(default, capture_output=True, text=True, check=True).stdout
+        uv_run(session, "dvc", "remote", "modify", "--local", remote.strip(), "url", remote_url)
 
 
 def never_reproduced() -> bool:
@@ -159,18 +165,23 @@ def monitor(session: nox.Session) -> None:
     to dvc.yaml's `paths.monitoring`/<batch name>/. Exits as the command does: 0 no drift,
     3 drift found, 1 the batch could not be checked (docs/monitoring.md).
     """
+    # Not session.run: nox ends a failed session with status 1, and CI tells drift by its 3.
+    if status := run_monitor(session, *session.posargs):
+        sys.exit(status)
+
+
+def run_monitor(session: nox.Session, *args: str) -> int:
+    """Run the monitor on a batch (and options) against the champion; its exit status."""
     paths = dvc_paths()
     command = [
         *("uv", "run", "--frozen", "python", "-m", f"{package_name(session)}.pipeline.monitor"),
-        *session.posargs,
+        *args,
         f"--reference={paths['prepared']}",
         f"--model={paths['champion']}",
         f"--output={paths['monitoring']}",
     ]
     session.log(" ".join(command))
-    # Not session.run: nox ends a failed session with status 1, and CI tells drift by its 3.
-    if status := subprocess.run(command, check=False).returncode:
-        sys.exit(status)
+    return subprocess.run(command, check=False).returncode
 
 
 @nox.session
@@ -188,6 +199,81 @@ def promote(session: nox.Session) -> None:
     uv_run(
         session, "dvc", "repro", "--force", "--single-item", "promote", env={FORCE_REASON: reason}
     )
+
+
+@nox.session
+def retrain(session: nox.Session) -> None:
+    """Retrain on the data in the DVC remote, then summarise it: `-- SUMMARY.md`.
+
+    Pulls the data and models; compares the newest batch of the raw data (params.yaml's
+    data.raw, or its last file in path order when it is a folder) with the champion's
+    train split (`monitor`); reproduces the pipeline (`promote` decides on the new model)
+    and pushes what it made. The summary (the promotion decision, drift, metrics and
+    params against the commit it started from) is shown and written to SUMMARY.md; CI
+    runs this weekly and puts it in a pull request (docs/ci.md). Drift is news for the
+    reviewer, not a failure. With DVC_REMOTE_URL set, the default remote is that URL.
+    """
+    output = session.posargs[0] if session.posargs else "reports/retraining.md"
+    use_ci_remote(session)
+    uv_run(session, "dvc", "pull", "--allow-missing")
+    batch = newest_batch(Path(raw_data()))
+    if run_monitor(session, str(batch)) not in (0, DRIFT_FOUND):
+        session.warn(f"the monitor could not check {batch} (see above): retraining anyway")
+    paths = dvc_paths()
+    promotion = Path(paths["promotion"])
+    decided = promotion.read_bytes() if promotion.is_file() else None
+    uv_run(session, "dvc", "repro")
+    uv_run(session, "dvc", "push")
+    # Unchanged, the decision is the last retraining's: `promote` did not run again.
+    decided_now = promotion.is_file() and promotion.read_bytes() != decided
+    base = current_revision()
+    METRICS_DIFF.unlink(missing_ok=True)
+    package = package_name(session)
+    report = ["uv", "run", "--frozen", "python", "-m", f"{package}.pipeline.report", base]
+    session.log(" ".join(report))
+    # A metric worse than its tolerance fails the pull request's check, not the retraining.
+    subprocess.run(report, check=False)
+    name = batch.stem if batch.is_file() else batch.name  # the monitor's folder for it
+    uv_run(
+        session,
+        *("python", "-m", f"{package}.pipeline.retraining", base),
+        str(Path(paths["monitoring"], name, "drift.json")),
+        str(METRICS_DIFF),
+        output,
+        *([f"--promotion={promotion}"] if decided_now else []),
+    )
+
+
+DRIFT_FOUND = 3  # `monitor`'s exit status when it found drift
+
+
+def newest_batch(raw: Path) -> Path:
+    """The raw data's newest batch: its last file in path order, or the raw data itself."""
+    if not raw.is_dir():
+        return raw
+    batches = sorted(p for p in raw.rglob("*") if p.suffix in (".csv", ".parquet"))
+    return batches[-1] if batches else raw
+
+
+# Where `report` writes its markdown.
+METRICS_DIFF = Path("reports/metrics-diff.md")
+
+
+def raw_data() -> str:
+    """params.yaml's data.raw: the raw data the pipeline prepares."""
+    import yaml  # the project's own dependency: nox runs in its environment
+
+    params = yaml.safe_load(Path("params.yaml").read_text(encoding="utf-8"))
+    return str(params["data"]["raw"])
+
+
+def current_revision() -> str:
+    """The branch checked out, or the commit when none is (GitLab CI's detached HEAD)."""
+    for command in (["git", "branch", "--show-current"], ["git", "rev-parse", "--short", "HEAD"]):
+        found = subprocess.run(command, capture_output=True, text=True, check=True)
+        if found.stdout.strip():
+            return found.stdout.strip()
+    return "HEAD"
 
 
 def dvc_paths() -> dict[str, str]:

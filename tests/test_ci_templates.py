@@ -1,5 +1,6 @@
 """CI templates: rendered workflows pass their schemas and zizmor, call real nox sessions,
-and the sessions they call (report, template-update) work in a real generated project."""
+and the sessions they call (report, template-update, retrain) work in a real generated
+project."""
 
 from __future__ import annotations
 
@@ -19,17 +20,29 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 import yaml
 
-from support import KIT_ROOT, choice_values, git, kit_config, questions, render, run
+from support import (
+    KIT_ROOT,
+    choice_values,
+    copy_project,
+    git,
+    kit_config,
+    questions,
+    render,
+    run,
+)
 
 BIN = Path(sys.executable).parent
 CI_TEMPLATES = KIT_ROOT / "ci-templates"
 GITHUB_FILES = [".github/workflows/ci.yml", ".github/workflows/pipeline.yml"]
 GITHUB_FILES += [".github/workflows/image.yml"]  # serving=fastapi, the default
-GITHUB_FILES += [".github/workflows/template-update.yml", ".github/dependabot.yml"]
+GITHUB_FILES += [".github/workflows/template-update.yml", ".github/workflows/retrain.yml"]
+GITHUB_FILES += [".github/dependabot.yml"]
 GITLAB_FILES = [".gitlab-ci.yml", ".gitlab/post_report_note.py"]
-# What CI must run: every check of `uv run nox`, and the sessions behind the PR report
-# and the template update.
+GITLAB_FILES += [".gitlab/retrain_merge_request.py"]
+# What CI must run: every check of `uv run nox`, and the sessions behind the PR report,
+# the template update and the scheduled retraining.
 CI_SESSIONS = {"lint", "typecheck", "tests", "docs", "setup", "report", "template-update"}
+CI_SESSIONS |= {"retrain"}
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +79,7 @@ def test_each_provider_renders_only_its_own_ci_files(projects: dict[str, Path]) 
 def test_github_workflows_and_dependabot_match_their_schemas(projects: dict[str, Path]) -> None:
     github = projects["github"] / ".github"
     workflows = sorted((github / "workflows").glob("*.yml"))
-    assert len(workflows) == 4
+    assert len(workflows) == 5
     for schema, files in (
         ("vendor.github-workflows", workflows),
         ("vendor.dependabot", [github / "dependabot.yml"]),
@@ -143,7 +156,7 @@ def test_ci_python_list_is_the_python_version_choices() -> None:
 
 def test_ci_templates_are_valid_yaml_on_their_own() -> None:
     sources = sorted(CI_TEMPLATES.rglob("*.yml"))
-    assert len(sources) == 6
+    assert len(sources) == 7
     for source in sources:
         assert yaml.safe_load(source.read_text(encoding="utf-8")), source
 
@@ -277,6 +290,251 @@ def test_gitlab_report_note_without_a_token_says_so_and_calls_nothing(
     assert handler.tokens == []
 
 
+# Scheduled retraining: `nox -s retrain` in a job that waits for the data as the pipeline
+# job does; what changed goes to one pull/merge request.
+
+
+def workflow(project: Path, name: str) -> dict[Any, Any]:
+    """A rendered GitHub workflow, parsed."""
+    return yaml.safe_load((project / ".github/workflows" / name).read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def s3_project(kit: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A GitHub project whose DVC remote is S3: its jobs sign in with an OIDC token."""
+    answers = {"dvc_remote": "s3", "dvc_remote_url": "s3://team-data/penguins"}
+    return render(kit, tmp_path_factory.mktemp("s3") / "project", answers)
+
+
+@pytest.mark.parametrize("remote", ["local", "s3"])
+def test_retrain_waits_for_the_data_and_signs_in_as_the_pipeline_job_does(
+    projects: dict[str, Path], s3_project: Path, remote: str
+) -> None:
+    project = projects["github"] if remote == "local" else s3_project
+    retrain = workflow(project, "retrain.yml")
+    assert set(retrain[True]) == {"schedule", "workflow_dispatch"}  # YAML 1.1 reads `on` so
+    [schedule] = retrain[True]["schedule"]
+    assert re.fullmatch(r"\d+ \d+ \* \* 1", schedule["cron"]), "weekly, on Mondays"
+    job, report = retrain["jobs"]["retrain"], workflow(project, "pipeline.yml")["jobs"]["report"]
+    for key in ("if", "permissions", "env"):
+        assert job[key] == report[key], key
+    assert job["permissions"]["contents"] == "read"
+    assert ("id-token" in job["permissions"]) == (remote == "s3")
+
+    def until(steps: list[dict[str, Any]], session: str) -> list[dict[str, Any]]:
+        return steps[: next(i for i, s in enumerate(steps) if session in s.get("run", ""))]
+
+    # The report job's steps up to its `nox -s setup`, the sign-in included, then retrain.
+    mine, theirs = until(job["steps"], "nox -s retrain"), until(report["steps"], "nox -s setup")
+    assert [s.get("uses", s.get("run")) for s in mine] == [
+        s.get("uses", s.get("run")) for s in theirs
+    ]
+    assert mine[2:] == theirs[2:]  # `uv sync`, then the sign-in step as it is
+    signs_in = [s for s in mine if "aws-actions/configure-aws-credentials@" in s.get("uses", "")]
+    assert len(signs_in) == (remote == "s3")
+    runs = [step.get("run", "") for step in job["steps"][len(mine) :]]
+    assert runs[0].startswith("uv run --frozen nox -s retrain -- ")
+    assert "git diff --cached --binary" in runs[1]
+
+
+def test_retrain_opens_the_pull_request_from_a_job_that_runs_no_project_code(
+    projects: dict[str, Path],
+) -> None:
+    jobs = workflow(projects["github"], "retrain.yml")["jobs"]
+    assert set(jobs) == {"retrain", "pull-request"}
+    opener = jobs["pull-request"]
+    assert opener["needs"] == "retrain"
+    assert opener["if"] == "needs.retrain.outputs.changed == 'true'"
+    assert opener["permissions"] == {
+        "actions": "read",
+        "contents": "write",
+        "pull-requests": "write",
+    }
+    assert "write" not in jobs["retrain"]["permissions"].values()
+    assert "env" not in opener, "no storage credentials"
+    runs = "\n".join(step.get("run", "") for step in opener["steps"])
+    assert "nox" not in runs
+    assert "uv " not in runs
+    assert "git apply --index" in runs
+    [create] = [s for s in opener["steps"] if "create-pull-request@" in s.get("uses", "")]
+    expression = create["with"]["token"].split()
+    assert expression == ["${{", "secrets.RETRAIN_TOKEN", "||", "github.token", "}}"]
+    assert create["with"]["branch"] == "retrain/scheduled"
+    for job in jobs.values():  # no job keeps git credentials
+        [checkout] = [s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@")]
+        assert checkout["with"]["persist-credentials"] is False
+
+
+def test_gitlab_retrain_runs_in_scheduled_pipelines_once_it_has_the_data_and_a_token(
+    projects: dict[str, Path],
+) -> None:
+    jobs = yaml.safe_load((projects["gitlab"] / ".gitlab-ci.yml").read_text(encoding="utf-8"))
+    job = jobs["retrain"]
+    assert jobs["metrics-report"]["rules"][0]["if"].endswith("&& $DVC_REMOTE_URL")
+    assert job["rules"] == [
+        {"if": '$CI_PIPELINE_SOURCE == "schedule" && $DVC_REMOTE_URL && $RETRAIN_TOKEN'}
+    ]
+    first, *_, last = job["script"]
+    summary = first.removeprefix("uv run --frozen nox -s retrain -- ").split()[0]
+    assert first.startswith("uv run --frozen nox -s retrain -- ")
+    assert last == f"python3 .gitlab/retrain_merge_request.py {summary}"
+    assert job["artifacts"] == {
+        "when": "always",
+        "name": "drift-report",
+        "paths": ["reports/monitoring/"],
+    }
+
+
+def staging(lines: list[str]) -> list[str]:
+    """The `git add` lines of a retraining job's commands, quoted alike."""
+    return [line.strip().replace('"', "'") for line in lines if "git add" in line]
+
+
+def github_staging(project: Path) -> list[str]:
+    """How the GitHub retrain job stages what it changed, as shell commands."""
+    steps = workflow(project, "retrain.yml")["jobs"]["retrain"]["steps"]
+    return staging("\n".join(step.get("run", "") for step in steps).splitlines())
+
+
+def test_retrain_commits_only_what_the_pipeline_writes(
+    projects: dict[str, Path], tmp_path: Path
+) -> None:
+    commands = github_staging(projects["github"])
+    gitlab = yaml.safe_load((projects["gitlab"] / ".gitlab-ci.yml").read_text(encoding="utf-8"))
+    assert commands == staging(gitlab["retrain"]["script"])
+    repo = tmp_path / "repo"
+    for name in ("dvc.lock", "models/metadata.json", "src/pkg/stage.py", "README.md"):
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text("before\n", encoding="utf-8")
+    git(tmp_path, "init", "--quiet", str(repo))
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "-m", "before")
+    written = ["dvc.lock", "models/metadata.json", "src/pkg/stage.py"]  # tracked, changed
+    written += ["models/champion.json", "reports/promotion.json"]  # new pipeline outputs
+    left = ["gha-creds-0123.json", "reports/monitoring/penguins/drift.json", "notes/todo.md"]
+    for name in written + left:
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text("after\n", encoding="utf-8")
+
+    for command in commands:
+        subprocess.run(["bash", "-c", command], cwd=repo, check=True)
+
+    staged = git(repo, "diff", "--cached", "--name-only").split()
+    assert sorted(staged) == sorted(written)
+
+
+class FakeMergeRequests(BaseHTTPRequestHandler):
+    """GitLab's merge-request API, in memory: list (filtered), create, update."""
+
+    merge_requests: list[dict[str, Any]]
+    tokens: list[str]
+
+    def _reply(self, payload: object) -> None:
+        self.tokens.append(self.headers["PRIVATE-TOKEN"])
+        data = json.dumps(payload).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _body(self) -> dict[str, Any]:
+        return json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+
+    def do_GET(self) -> None:
+        query = {key: values[0] for key, values in parse_qs(urlparse(self.path).query).items()}
+        found = [mr for mr in self.merge_requests if all(mr[k] == v for k, v in query.items())]
+        self._reply(found)
+
+    def do_POST(self) -> None:
+        created = {"iid": len(self.merge_requests) + 1, "state": "opened", **self._body()}
+        self.merge_requests.append(created)
+        self._reply(created)
+
+    def do_PUT(self) -> None:
+        [updated] = [mr for mr in self.merge_requests if self.path.endswith(f"/{mr['iid']}")]
+        updated.update(self._body())
+        self._reply(updated)
+
+    def log_message(self, *args: object) -> None:  # keep the test output quiet
+        pass
+
+
+@pytest.fixture
+def merge_request_api() -> Iterator[tuple[str, type[FakeMergeRequests]]]:
+    """A fake GitLab on loopback with one open merge request from another branch."""
+    handler = type("Handler", (FakeMergeRequests,), {"tokens": []})
+    other = {"source_branch": "feature", "target_branch": "main", "title": "Feature"}
+    handler.merge_requests = [{"iid": 1, "state": "opened", **other}]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/api/v4", handler
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def open_merge_request(
+    project: Path, summary: Path, api: str, token: str
+) -> subprocess.CompletedProcess[str]:
+    """Run the rendered merge-request script as the GitLab retrain job would."""
+    env = {
+        **os.environ,
+        "CI_API_V4_URL": api,
+        "CI_PROJECT_ID": "7",
+        "CI_DEFAULT_BRANCH": "main",
+        "CI_JOB_URL": "https://gitlab.invalid/team/project/-/jobs/42",
+        "BRANCH": "retrain/scheduled",
+        "TITLE": "Retrain on the latest data",
+        "RETRAIN_TOKEN": token,
+    }
+    script = project / ".gitlab/retrain_merge_request.py"
+    return subprocess.run(
+        [sys.executable, str(script), str(summary)], env=env, capture_output=True, text=True
+    )
+
+
+def test_gitlab_retrain_opens_one_merge_request_then_updates_it(
+    projects: dict[str, Path],
+    merge_request_api: tuple[str, type[FakeMergeRequests]],
+    tmp_path: Path,
+) -> None:
+    api, handler = merge_request_api
+    summary = tmp_path / "retrain.md"
+    summary.write_text("- **Promoted**\n\n## Drift\n", encoding="utf-8")
+    opened = open_merge_request(projects["gitlab"], summary, api, "secret")
+    assert opened.returncode == 0, opened.stdout + opened.stderr
+    assert "Opened merge request !2" in opened.stdout
+    summary.write_text("- **Kept**\n", encoding="utf-8")
+    updated = open_merge_request(projects["gitlab"], summary, api, "secret")
+    assert updated.returncode == 0, updated.stdout + updated.stderr
+    assert "Updated merge request !2" in updated.stdout
+
+    other, retrain = handler.merge_requests
+    assert other["title"] == "Feature"
+    assert retrain["source_branch"] == "retrain/scheduled"
+    assert retrain["target_branch"] == "main"
+    assert retrain["remove_source_branch"] is True
+    assert retrain["title"] == "Retrain on the latest data"
+    assert retrain["description"].startswith("- **Kept**\n\nThe drift report")
+    assert "(https://gitlab.invalid/team/project/-/jobs/42)" in retrain["description"]
+    assert set(handler.tokens) == {"secret"}
+
+
+def test_gitlab_retrain_without_a_token_fails_and_calls_nothing(
+    projects: dict[str, Path],
+    merge_request_api: tuple[str, type[FakeMergeRequests]],
+    tmp_path: Path,
+) -> None:
+    api, handler = merge_request_api
+    summary = tmp_path / "retrain.md"
+    summary.write_text("summary\n", encoding="utf-8")
+    done = open_merge_request(projects["gitlab"], summary, api, "")
+    assert done.returncode != 0
+    assert "RETRAIN_TOKEN is not set" in done.stderr
+    assert handler.tokens == []
+
+
 # The slow part: the sessions CI calls, in a real generated project with real git history.
 
 
@@ -383,3 +641,86 @@ def test_template_update_takes_the_newer_kit_and_lists_conflicts(
     status = git(project, "status", "--porcelain").splitlines()
     assert [line for line in status if "U" in line[:2]] == ["UU README.md"]
     assert "_commit: 999.0.1" in (project / ".copier-answers.yml").read_text()
+
+
+# Run in the project's environment: 2,000 rows drawn from the raw data, bill length +6 mm,
+# appended to it, as a new batch of data might arrive.
+ADD_MOVED_ROWS = """
+import polars as pl
+path = "data/raw/penguins.csv"
+raw = pl.read_csv(path, null_values="NA", infer_schema=False)
+batch = raw.sample(2_000, with_replacement=True, seed=1).with_columns(
+    (pl.col("bill_length_mm").cast(pl.Float64) + 6).round(1).cast(pl.String)
+)
+pl.concat([raw, batch]).write_csv(path, null_value="NA")
+"""
+
+
+@pytest.mark.slow
+def test_retrain_checks_drift_reproduces_pushes_and_summarises(
+    generated_project: Path, tmp_path: Path
+) -> None:
+    remote = tmp_path / "remote"
+    # A teammate adds rows to the raw data and pushes them, without reproducing.
+    teammate = copy_project(generated_project, tmp_path / "teammate")
+    default = uv_run(teammate, "dvc", "remote", "default").stdout.strip()
+    uv_run(teammate, "dvc", "remote", "modify", "--local", default, "url", str(remote))
+    uv_run(teammate, "python", "-c", ADD_MOVED_ROWS)
+    uv_run(teammate, "dvc", "add", "data/raw/penguins.csv")
+    uv_run(teammate, "dvc", "push")
+    git(teammate, "commit", "--quiet", "--no-verify", "-am", "2,000 more penguins")
+    # CI: a fresh clone, its environment, and the remote's URL.
+    ci = tmp_path / "ci"
+    git(tmp_path, "clone", "--quiet", str(teammate), str(ci))
+    run(ci, "uv", "sync", "--frozen", "--quiet")
+    summary = tmp_path / "out/retrain.md"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DVC_REMOTE_URL", str(remote))
+        done = uv_run(ci, "nox", "-s", "retrain", "--", str(summary))  # drift is no failure
+
+        # Everything the pipeline made is in the remote: the PR's checks can pull it.
+        assert "in sync" in uv_run(ci, "dvc", "status", "--cloud").stdout
+    drift = json.loads((ci / "reports/monitoring/penguins/drift.json").read_text("utf-8"))
+    assert drift["drift"] is True
+    assert "bill_length_mm" in drift["drifted_features"]
+    assert drift["rows"]["batch"] == 2_344
+    changed = git(ci, "diff", "HEAD", "--name-only").split()
+    assert {"dvc.lock", "reports/evaluation/metrics.json", "reports/promotion.json"} <= {*changed}
+    text = summary.read_text(encoding="utf-8")
+    assert text.startswith("Retrained by `uv run nox -s retrain` on the data in the DVC remote")
+    assert "from `main`." in text
+    assert "- **Drift** in `bill_length_mm`" in text
+    assert "| `bill_length_mm` | wasserstein |" in text
+    assert "## Metrics and params against `main`" in text
+    promotion = json.loads((ci / "reports/promotion.json").read_text(encoding="utf-8"))
+    verdict = {"promoted": "- **Promoted**: ", "kept": "- **Kept**: "}[promotion["decision"]]
+    assert f"{verdict}" in text
+    assert f"{promotion['reason']}." in text
+    assert "| metric (test split) | champion | retrained |" in text
+    assert text.strip() in done.stdout + done.stderr
+
+    # The GitHub workflow's second job: the first job's patch, applied to a fresh checkout.
+    for command in github_staging(ci):
+        subprocess.run(["bash", "-c", command], cwd=ci, check=True)
+    staged = git(ci, "diff", "--cached", "--name-only").split()
+    assert {*changed} <= {*staged}
+    assert not [name for name in staged if name.startswith("reports/monitoring/")]
+    patch = tmp_path / "changes.patch"
+    patch.write_text(git(ci, "diff", "--cached", "--binary"), encoding="utf-8")
+    opener = tmp_path / "pull-request"
+    git(tmp_path, "clone", "--quiet", str(teammate), str(opener))
+    git(opener, "apply", "--index", str(patch))
+    assert git(opener, "diff", "--cached", "--name-only").split() == staged
+    assert all((opener / name).read_bytes() == (ci / name).read_bytes() for name in staged)
+
+    # Merged, the next retraining has nothing to do: no change, so no pull request.
+    git(opener, "commit", "--quiet", "--no-verify", "-m", "Retrain on the latest data")
+    run(opener, "uv", "sync", "--frozen", "--quiet")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DVC_REMOTE_URL", str(remote))
+        uv_run(opener, "nox", "-s", "retrain", "--", str(summary))
+    for command in github_staging(opener):
+        subprocess.run(["bash", "-c", command], cwd=opener, check=True)
+    assert git(opener, "diff", "--cached", "--name-only") == ""
+    again = summary.read_text(encoding="utf-8")
+    assert "- **No new decision**: `promote` did not run again" in again
