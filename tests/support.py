@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
@@ -146,3 +153,38 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+@contextmanager
+def serving(
+    project: Path, output: Path, environment: Mapping[str, str] | None = None
+) -> Iterator[str]:
+    """The project's service (`uv run nox -s serve`) on a free loopback port: its URL.
+
+    Its output goes to `output`; on leaving it is stopped as Ctrl+C stops it.
+    """
+    port = free_port()
+    command = ["uv", "run", "--frozen", "nox", "-s", "serve", "--", "--port", str(port)]
+    with output.open("wb") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=project,
+            env={**os.environ, **(environment or {})},
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
+    url, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 120
+    try:
+        while True:
+            assert process.poll() is None, output.read_text(encoding="utf-8")
+            assert time.monotonic() < deadline, output.read_text(encoding="utf-8")
+            try:
+                urllib.request.urlopen(f"{url}/health", timeout=5).close()  # noqa: S310
+                break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.2)
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGINT)  # as Ctrl+C: the service writes what waits
+        process.wait(timeout=60)

@@ -8,18 +8,15 @@ the command's exit status says so. The live service's prediction log is a batch 
 from __future__ import annotations
 
 import json
-import os
 import shlex
-import signal
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from support import copy_project, doc_commands, free_port, run
+from support import copy_project, doc_commands, run, serving
 
 pytestmark = pytest.mark.slow
 
@@ -117,28 +114,10 @@ def test_the_live_services_prediction_log_is_a_batch_the_monitor_reads(
     requests = tmp_path / "rows.json"
     run(project, "uv", "run", "--frozen", "python", "-c", MAKE_REQUESTS, str(requests))
     rows = json.loads(requests.read_text(encoding="utf-8"))
-    port, output = free_port(), tmp_path / "serve.log"
-    command = ["uv", "run", "--frozen", "nox", "-s", "serve", "--", "--port", str(port)]
-    environment = {**os.environ, "SERVING_PREDICTION_LOG": LOG}
-    with output.open("wb") as log:
-        process = subprocess.Popen(
-            command, cwd=project, env=environment, stdout=log, stderr=log, start_new_session=True
-        )
-    url, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 120
-    try:
-        while True:
-            assert process.poll() is None, output.read_text(encoding="utf-8")
-            assert time.monotonic() < deadline, output.read_text(encoding="utf-8")
-            try:
-                urllib.request.urlopen(f"{url}/health", timeout=5).close()  # noqa: S310
-                break
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.2)
+    output = tmp_path / "serve.log"
+    with serving(project, output, {"SERVING_PREDICTION_LOG": LOG}) as url:
         for start in range(0, len(rows), CHUNK):
             assert post(url, rows[start : start + CHUNK]) == 200
-    finally:
-        os.killpg(process.pid, signal.SIGINT)  # as Ctrl+C: the service writes what waits
-        process.wait(timeout=60)
     assert "Application shutdown complete" in output.read_text(encoding="utf-8")
 
     done = run(project, "uv", "run", "nox", "-s", "monitor", "--", LOG, check=False)
