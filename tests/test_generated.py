@@ -436,11 +436,13 @@ def test_installed_wheel_predicts_without_params_or_checkout(
     assert (elsewhere / "predictions.csv").read_bytes() == in_repo
 
 
-def test_editing_model_code_makes_train_and_evaluate_stale(teammate: Path, tmp_path: Path) -> None:
+def test_editing_model_code_makes_the_stages_that_use_it_stale(
+    teammate: Path, tmp_path: Path
+) -> None:
     copy = copy_project(teammate, tmp_path / "teammate")
     module = copy / "src" / answers(copy)["package_name"] / "models/predict.py"
     module.write_text(module.read_text(encoding="utf-8") + "# a comment\n", encoding="utf-8")
 
     stale = json.loads(uv_run(copy, "dvc", "status", "--json").stdout)
 
-    assert set(stale) == {"train", "evaluate"}
+    assert set(stale) == {"train", "evaluate", "promote"}

@@ -159,8 +159,8 @@ def test_a_team_edited_file_keeps_its_values_and_comments(
     assert migrated == edited.replace(
         "\nprepare:\n",
         "\ndata:\n"
-        "  raw: data/raw/our-penguins.csv # a .csv or .parquet file, or a folder of either "
-        "(one file per batch)\n"
+        "  raw: data/raw/our-penguins.csv # a .csv file, a .parquet file, or a folder of "
+        ".parquet files\n"
         "  task: classification # or regression: the target column is TARGET in "
         "data/schema.py\n\nprepare:\n",
     ).replace(

@@ -485,3 +485,8 @@ def test_a_project_from_before_the_first_release_runs_after_the_update(
     assert metadata["params"]["train"]["random_forest"]["n_estimators"] == 150
     metrics = json.loads((project / "reports/evaluation/metrics.json").read_text("utf-8"))
     assert metrics["accuracy"] > 0.9
+    # It gained the production loop: its first `promote` made the model the champion.
+    promotion = json.loads((project / "reports/promotion.json").read_text("utf-8"))
+    assert promotion["decision"] == "promoted", promotion
+    champion = (project / "models/champion.skops").read_bytes()
+    assert champion == (project / "models/model.skops").read_bytes()

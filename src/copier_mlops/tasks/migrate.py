@@ -147,7 +147,7 @@ SAMPLE_RATIOS = {
 DEFAULT_RAW = "data/raw/penguins.csv"
 # The kit's own comments: the old one goes with its key, the new ones come with theirs.
 OLD_KIT_COMMENTS = {"# derive bill length/depth and body mass/flipper length"}
-RAW_COMMENT = "# a .csv or .parquet file, or a folder of either (one file per batch)"
+RAW_COMMENT = "# a .csv file, a .parquet file, or a folder of .parquet files"
 TASK_COMMENT = "# or regression: the target column is TARGET in data/schema.py"
 EXCLUDE_COMMENT = "# features in data/schema.py the model should not see"
 RATIOS_COMMENT = "# derived features, name: [numerator, denominator]; {} for none"
