@@ -287,4 +287,4 @@ def test_a_generated_project_is_checked_by_its_own_locked_dvc(
     stale_run = subprocess.run(hook, cwd=project, env=only_uv, capture_output=True, text=True)
     assert stale_run.returncode == 1
     assert "param prepare.seed changed (42 in dvc.lock, 7 in params.yaml)" in stale_run.stdout
-    assert "Fix: run `dvc repro prepare featurize train evaluate`" in stale_run.stdout
+    assert "Fix: run `dvc repro prepare featurize train evaluate promote`" in stale_run.stdout

@@ -169,17 +169,12 @@ def test_own_data_needs_only_the_pages_edits(
         assert "`accuracy`" in stale.stdout
         assert "missing now" in stale.stdout
 
-    # The model scores rows it has never seen, given without their target.
+    # The model scores rows it has never seen, given without their target: the champion,
+    # since the penguins' model could not be scored on the new table and was replaced.
+    promotion = json.loads((project / "reports/promotion.json").read_text(encoding="utf-8"))
+    assert promotion["reason"].startswith("the champion cannot be scored any more"), promotion
     scored = tmp_path / "predictions.csv"
-    uv_run(
-        project,
-        "python",
-        "-m",
-        f"{PACKAGE}.pipeline.predict",
-        "models/model.skops",
-        str(new_rows),
-        str(scored),
-    )
+    uv_run(project, "python", "-m", f"{PACKAGE}.pipeline.predict", str(new_rows), str(scored))
     with scored.open(encoding="utf-8", newline="") as file:
         predictions = list(csv.DictReader(file))
     with Path(f"{new_rows}.truth.csv").open(encoding="utf-8", newline="") as file:

@@ -87,6 +87,9 @@ summary = {{
     "versions": [
         {{"version": int(v.version), "run_id": v.run_id, "tags": v.tags}} for v in versions
     ],
+    "champion": int(
+        mlflow.get_model_version_by_alias(mlflow_runs.NAME, mlflow_runs.CHAMPION).version
+    ) if versions else None,
     "same_predictions": predict(registered, inputs).equals(predict(saved, inputs)),
 }}
 json.dump(summary, sys.stdout)
@@ -283,12 +286,17 @@ def test_a_tracking_server_gets_the_run_and_the_registered_model(
     (version,) = tracked["versions"]  # type: ignore[misc]
     assert version["run_id"] == only["id"]
     metrics = {name: str(value) for name, value in dvclive_metrics(clone).items()}
+    promoted = version["tags"].pop("promotion.promoted_at")  # by the first `promote`
     assert version["tags"] == {
         **metrics,
         "data.raw": "data/raw/penguins.csv",
         "data.dvc_md5": dvc_md5(clone),
         "git_revision": only["tags"]["git_revision"],
+        "promotion.reason": "the first model: there is no champion yet",
     }
+    champion = json.loads((clone / "models/champion.json").read_text(encoding="utf-8"))
+    assert promoted == champion["promotion"]["promoted_at"]
+    assert tracked["champion"] == version["version"]  # the version holds the alias
     assert tracked["same_predictions"] is True
     # The server got the run; the project's own store did not.
     assert stored_runs(clone / "mlflow.db") == local_runs
