@@ -104,12 +104,24 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Run the tests with coverage (the gate is in .coveragerc), one worker per core.
+    """Run the fast tests: the daily loop, seconds.
 
-    Each test module runs in one worker, so its shared fixtures are made once. Pass
-    `-- -n 0` for one process (e.g. to debug).
+    That is tests/unit, but its tests marked `slow`; tests/integration runs pipeline
+    stages, git, DVC and a server: `all-tests` runs it. One process, as the tests take
+    less time than a worker's start; `-- -n auto` spreads them over the cores.
     """
-    uv_run(session, "pytest", "-n", "auto", "--dist", "loadscope", *session.posargs)
+    uv_run(session, "pytest", "tests/unit", "-m", "not slow", *session.posargs)
+    session.log("slow tests left out: `uv run nox -s all-tests` runs every test, as CI does")
+
+
+@nox.session(name="all-tests")
+def all_tests(session: nox.Session) -> None:
+    """Run every test, slow ones included, with coverage and its gate (.coveragerc): CI
+    runs this. One worker per core; each test module runs in one worker, so its shared
+    fixtures are made once. Pass `-- -n 0` for one process (e.g. to debug).
+    """
+    coverage = ["--cov", "--cov-report=term-missing"]
+    uv_run(session, "pytest", "-n", "auto", "--dist", "loadscope", *coverage, *session.posargs)
 
 
 @nox.session

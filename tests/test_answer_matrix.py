@@ -345,6 +345,13 @@ def test_uv_run_nox_passes(full_project: FullProject) -> None:
 
 
 @pytest.mark.slow
+def test_every_test_passes_as_ci_runs_them(full_project: FullProject) -> None:
+    ran = run(full_project.path, "uv", "run", "--frozen", "nox", "-s", "all-tests")
+    assert "Required test coverage of" in ran.stdout, ran.stdout[-3000:]
+    assert git(full_project.path, "status", "--porcelain") == ""
+
+
+@pytest.mark.slow
 def test_dvc_repro_is_up_to_date_and_reads_the_description_back(full_project: FullProject) -> None:
     project = full_project.path
     repro = run(project, "uv", "run", "--frozen", "dvc", "repro")

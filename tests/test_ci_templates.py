@@ -619,7 +619,7 @@ def test_template_update_takes_the_newer_kit_and_lists_conflicts(
     newer = tmp_path / "kit-newer"
     git(tmp_path, "clone", "--quiet", str(kit), str(newer))
     kit_readme = newer / "template/README.md.jinja"
-    kit_readme.write_text(kit_readme.read_text().replace("## The three commands", "## Commands"))
+    kit_readme.write_text(kit_readme.read_text().replace("## Everyday commands", "## Commands"))
     git(newer, "commit", "--quiet", "-am", "README: shorter heading")
     git(newer, "tag", "999.0.1")
     project = tmp_path / "project"
@@ -628,7 +628,7 @@ def test_template_update_takes_the_newer_kit_and_lists_conflicts(
         path = project / name
         path.write_text(path.read_text().replace(str(kit), str(newer)))
     readme = project / "README.md"
-    readme.write_text(readme.read_text().replace("## The three commands", "## Daily commands"))
+    readme.write_text(readme.read_text().replace("## Everyday commands", "## Daily commands"))
     git(project, "commit", "--quiet", "--no-verify", "-am", "Our README heading")
     body = tmp_path / "body.md"
 

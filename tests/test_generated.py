@@ -23,7 +23,7 @@ from support import ANSWERS_FILE, copy_project, git, run, tree_bytes
 
 pytestmark = pytest.mark.slow
 
-NOX_SESSIONS = ["lint", "typecheck", "tests", "docs", "pipeline"]
+NOX_SESSIONS = ["lint", "typecheck", "tests", "all-tests", "docs", "pipeline"]
 
 
 @pytest.fixture(scope="session")
