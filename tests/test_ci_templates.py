@@ -39,9 +39,9 @@ GITHUB_FILES += [".github/workflows/template-update.yml", ".github/workflows/ret
 GITHUB_FILES += [".github/dependabot.yml"]
 GITLAB_FILES = [".gitlab-ci.yml", ".gitlab/post_report_note.py"]
 GITLAB_FILES += [".gitlab/retrain_merge_request.py"]
-# What CI must run: every check of `uv run nox`, and the sessions behind the PR report,
-# the template update and the scheduled retraining.
-CI_SESSIONS = {"lint", "typecheck", "tests", "docs", "setup", "report", "template-update"}
+# What CI must run: every check of `uv run nox` (its fast tests as every test: all-tests),
+# and the sessions behind the PR report, the template update and the scheduled retraining.
+CI_SESSIONS = {"lint", "typecheck", "all-tests", "docs", "setup", "report", "template-update"}
 CI_SESSIONS |= {"retrain"}
 
 
