@@ -120,6 +120,13 @@ def benchmark_serving(session: nox.Session) -> None:
     session.run("python", "benchmarks/serving.py", *session.posargs)
 
 
+@nox.session(name="benchmark-daily-loop")
+def benchmark_daily_loop(session: nox.Session) -> None:
+    """A commit's hooks, `uv run nox`, a no-op repro on a project (`-- --project PATH`)."""
+    _sync(session, "bench")
+    session.run("python", "benchmarks/daily_loop.py", *session.posargs)
+
+
 @nox.session(name="benchmark-hooks")
 def benchmark_hooks(session: nox.Session) -> None:
     """Time dvc-pipeline-fresh against the bare `dvc status` it asks (`-- --project PATH`)."""
