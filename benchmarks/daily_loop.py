@@ -1,9 +1,9 @@
 """The daily loop on a generated project: a commit's hooks, `uv run nox`, a no-op repro.
 
-Each run makes a one-module change (a new function at the end of the package's
-features/transforms.py, another in each run), commits it with every git hook (`git
-commit`), runs `uv run nox` (the default sessions) and its `nox -s tests` alone, then a
-no-op `uv run dvc repro`; the commit is undone after the run. Prints the median of the
+Each run times a no-op `uv run dvc repro`, then makes a one-module change (a new function
+at the end of the package's features/transforms.py, another in each run), commits it
+with every git hook (`git commit`), and runs `uv run nox` (the default sessions) and its
+`nox -s tests` alone; the commit is undone after the run. Prints the median of the
 runs next to each target (issue 28's, for an idle 2-core machine) and the machine's load
 average; asserts nothing. The project must be set up (`nox -s setup`, as the copy task
 does) with a clean work tree; it is left at the commit it was at.
@@ -46,16 +46,15 @@ def timed(project: Path, *command: str) -> float:
 
 
 def one_run(project: Path, module: Path, number: int) -> dict[str, float]:
-    """Change the module, commit it, run the checks and a no-op repro; seconds of each."""
+    """A no-op repro, then change the module, commit it, run the checks; seconds of each."""
+    times = {"no-op dvc repro": timed(project, "uv", "run", "dvc", "repro")}
     with module.open("a", encoding="utf-8") as source:
         source.write(f"\n\ndef _daily_loop_{number}() -> int:\n    return {number}\n")
     git(project, "add", str(module.relative_to(project)))
-    times = {
-        "git commit, all hooks": timed(project, "git", "commit", "-qm", f"daily loop {number}")
-    }
+    commit = ("git", "commit", "-qm", f"daily loop {number}")
+    times["git commit, all hooks"] = timed(project, *commit)
     times["uv run nox"] = timed(project, "uv", "run", "nox")
     times["nox -s tests"] = timed(project, "uv", "run", "nox", "-s", "tests")
-    times["no-op dvc repro"] = timed(project, "uv", "run", "dvc", "repro")
     return times
 
 
