@@ -108,9 +108,12 @@ def tests(session: nox.Session) -> None:
 
     That is tests/unit, but its tests marked `slow`; tests/integration runs pipeline
     stages, git, DVC and a server: `all-tests` runs it. One process, as the tests take
-    less time than a worker's start; `-- -n auto` spreads them over the cores.
+    less time than a worker's start; `-- -n auto` spreads them over the cores. Paths
+    after `--` run instead of tests/unit: `-- tests/unit/test_split.py`.
     """
-    uv_run(session, "pytest", "tests/unit", "-m", "not slow", *session.posargs)
+    named = any(Path(arg.split("::")[0]).exists() for arg in session.posargs)
+    folder = [] if named else ["tests/unit"]
+    uv_run(session, "pytest", *folder, "-m", "not slow", *session.posargs)
     session.log("slow tests left out: `uv run nox -s all-tests` runs every test, as CI does")
 
 

@@ -115,6 +115,16 @@ def test_nox_session_passes(project: Path, session: str) -> None:
     uv_run(project, "nox", "-s", session)
 
 
+def test_the_tests_session_runs_only_the_file_named(project: Path) -> None:
+    # As its docstring shows: a path after `--` runs instead of tests/unit.
+    named = "tests/unit/test_split.py"
+    listed = uv_run(project, "pytest", "--collect-only", "-q", named).stdout
+    count = sum(line.startswith(f"{named}::") for line in listed.splitlines())
+    ran = run(project, "uv", "run", "nox", "-s", "tests", "--", named)
+    assert f" {count} passed" in ran.stdout, ran.stdout[-2000:]
+    assert count > 0 and "deselected" not in ran.stdout
+
+
 def test_pipeline_is_already_reproduced(project: Path) -> None:
     repro = uv_run(project, "dvc", "repro")
     assert "Data and pipelines are up to date." in repro.stdout
