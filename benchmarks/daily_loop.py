@@ -14,18 +14,11 @@ does) with a clean work tree; it is left at the commit it was at.
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
 import subprocess
 import time
 from pathlib import Path
 
-TARGETS = {
-    "git commit, all hooks": 3.0,
-    "uv run nox": 15.0,
-    "nox -s tests": 10.0,
-    "no-op dvc repro": 1.0,
-}
+from medians import print_medians
 
 
 def git(project: Path, *args: str) -> str:
@@ -78,17 +71,7 @@ def main() -> None:
             git(project, "reset", "--quiet", "--hard", start)
     finally:
         git(project, "reset", "--quiet", "--hard", start)
-    print(f"\nseconds, median of {len(runs)} run(s) in {project}; PYTHONDONTWRITEBYTECODE=", end="")
-    print(os.environ.get("PYTHONDONTWRITEBYTECODE", ""), f"cores={os.cpu_count()}", end=" ")
-    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
-    line = "{:<24} {:>7} {:>20} {:>8} {:>4}"
-    print(line.format("step", "median", "runs", "target", "met"))
-    for step, target in TARGETS.items():
-        figures = [run[step] for run in runs]
-        median = statistics.median(figures)
-        each = " ".join(f"{figure:.1f}" for figure in figures)
-        met = "yes" if median <= target else "no"
-        print(line.format(step, f"{median:.1f}", each, f"<= {target:.0f}", met))
+    print_medians(runs, f" in {project}")
 
 
 if __name__ == "__main__":

@@ -24,15 +24,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from medians import print_medians
+
 from copier_mlops.tasks.first_run import FOREIGN_ENVIRONMENT
 
 KIT = Path(__file__).resolve().parents[1]
-TARGETS = {  # issue 28's, for an idle 2-core machine
-    "time to first green": 30.0,
-    "uv run nox": 15.0,
-    "nox -s tests": 10.0,
-    "no-op dvc repro": 1.0,
-}
 COPY_STEP = "[copier-mlops] "  # how the copy task's progress lines start
 NOX_SESSION = "nox > Running session "
 NOOP_REPEATS = 3
@@ -126,23 +122,6 @@ def one_run(workdir: Path, env: dict[str, str]) -> dict[str, float]:
     }
 
 
-def print_table(runs: list[dict[str, float]]) -> None:
-    """Median of the runs per step, each run's figure, and the target where there is one."""
-    print(f"\nseconds, median of {len(runs)} run(s); PYTHONDONTWRITEBYTECODE=", end="")
-    print(os.environ.get("PYTHONDONTWRITEBYTECODE", ""), f"cores={os.cpu_count()}", end=" ")
-    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
-    line = "{:<32} {:>7} {:>20} {:>8} {:>4}"
-    print(line.format("step", "median", "runs", "target", "met"))
-    for step in runs[0]:
-        figures = [run[step] for run in runs if step in run]
-        median = statistics.median(figures)
-        target = TARGETS.get(step)
-        met = "" if target is None else ("yes" if median <= target else "no")
-        each = " ".join(f"{figure:.1f}" for figure in figures)
-        shown = "" if target is None else f"<= {target:.0f}"
-        print(line.format(step, f"{median:.1f}", each, shown, met))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs to take the median of")
@@ -153,7 +132,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="first-green-") as workdir:
             print(f"run {number}/{args.runs} in {workdir}", flush=True)
             runs.append(one_run(Path(workdir), env))
-    print_table(runs)
+    print_medians(runs)
 
 
 if __name__ == "__main__":
