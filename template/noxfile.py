@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import nox
 
@@ -41,14 +42,26 @@ def package_name(session: nox.Session) -> str:
 
 @nox.session
 def setup(session: nox.Session) -> None:
-    """Prepare a fresh clone: install the environment, the git hooks, and the data.
+    """Prepare a fresh clone, or finish a fresh copy: the environment, the git hooks, the
+    data, and the pipeline.
 
-    With DVC_REMOTE_URL set (CI sets it), the default DVC remote reads from that URL, in
-    this clone only (.dvc/config.local).
+    A copy's first setup (a repository with no commit yet: the copy task stopped, or ran
+    with --skip-tasks) also makes the copy's two commits: what copier rendered, with the
+    sample data in DVC's cache, then the pipeline's results. With DVC_REMOTE_URL set (CI
+    sets it), the default DVC remote reads from that URL, in this clone only
+    (.dvc/config.local).
     """
     session.run("uv", "sync", external=True)
+    if not in_a_repository():
+        session.run("git", "init", "--quiet", "--initial-branch=main", external=True)
+    first_setup = not has_a_commit()
     uv_run(session, "pre-commit", "install")
     use_ci_remote(session)
+    if first_setup:
+        uv_run(session, "dvc", "add", *(str(dvc_file.with_suffix("")) for dvc_file in data_files()))
+        commit_everything(
+            session, f"Start {answers()['project_name']} from copier-mlops {kit_version()}"
+        )
     # Fetch what the remote has, then run whatever is still missing or stale. A fresh copy
     # has everything in its cache: it asks no remote (an unreachable bucket, offline).
     if not never_reproduced():
@@ -57,6 +70,40 @@ def setup(session: nox.Session) -> None:
         if json.loads(data).get("not_in_cache"):
             uv_run(session, "dvc", "pull", "--allow-missing")
     uv_run(session, "dvc", "repro")
+    if first_setup:
+        commit_everything(session, "Run the pipeline once (dvc repro)")
+
+
+def in_a_repository() -> bool:
+    """Whether this folder is in a git repository (its own, or one that encloses it)."""
+    found = subprocess.run(["git", "rev-parse", "--git-dir"], capture_output=True, check=False)
+    return found.returncode == 0
+
+
+def has_a_commit() -> bool:
+    """Whether the repository has a commit (a clone, or a copy set up before)."""
+    found = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "HEAD"], capture_output=True)
+    return found.returncode == 0
+
+
+def data_files() -> list[Path]:
+    """The `.dvc` files that track the project's own data, under data/."""
+    return sorted(Path("data").rglob("*.dvc"))
+
+
+def commit_everything(session: nox.Session, message: str) -> None:
+    """Commit every change, if any, as git's user, or else as the project's author (its
+    copier answers). Hooks are skipped: what they check was just made by the kit."""
+    session.run("git", "add", "-A", external=True)
+    staged = subprocess.run(["git", "diff", "--cached", "--quiet"], check=False)
+    if staged.returncode != 0:
+        identity = []
+        for key, answer in (("user.name", "author_name"), ("user.email", "author_email")):
+            configured = subprocess.run(["git", "config", key], capture_output=True, text=True)
+            if not configured.stdout.strip():
+                identity += ["-c", f"{key}={answers()[answer]}"]
+        commit = ["git", *identity, "commit", "--quiet", "--no-verify", "-m", message]
+        session.run(*commit, external=True)
 
 
 def use_ci_remote(session: nox.Session) -> None:
@@ -344,6 +391,14 @@ def mlflow_ui(session: nox.Session) -> None:
         external=True,
         env={"MLFLOW_DISABLE_TELEMETRY": os.environ.get("MLFLOW_DISABLE_TELEMETRY", "true")},
     )
+
+
+def answers() -> dict[str, Any]:
+    """The project's copier answers (.copier-answers.yml)."""
+    import yaml  # the project's own dependency: nox runs in its environment
+
+    loaded: dict[str, Any] = yaml.safe_load(Path(".copier-answers.yml").read_text(encoding="utf-8"))
+    return loaded
 
 
 def kit_version() -> str:

@@ -36,7 +36,7 @@ from typing import Any
 import pytest
 import yaml
 
-from support import choice_values, copier_cli, git, questions, render, run
+from support import choice_values, copier_cli, git, python_bin_dir, questions, render, run
 
 NAMES = "names"  # the factor of the free-text answers
 # The longest answers the validators accept (the limits are in each question's help).
@@ -229,37 +229,7 @@ def test_the_rows_cover_every_pair() -> None:
     assert len({row_id(row) for row in rows}) == len(rows)
 
 
-# --- Python interpreters: installed ones only ----------------------------------------------
-
-
-def python_bin_dir(version: str) -> Path:
-    """The folder of an installed, working CPython `version`, found without downloading.
-
-    uv finds it when it is on PATH; otherwise pyenv's versions are tried, since a pyenv shim
-    for a version that is installed but not selected fails, and uv then stops looking.
-    """
-    env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never"}
-    found = subprocess.run(
-        ["uv", "python", "find", version], capture_output=True, text=True, check=False, env=env
-    )
-    candidates = [Path(found.stdout.strip())] if found.returncode == 0 else []
-    pyenv = shutil.which("pyenv")
-    if pyenv:
-        root = Path(run(Path.cwd(), pyenv, "root").stdout.strip())
-        installed = (root / "versions").glob(f"{version}.*/bin/python{version}")
-        candidates += sorted(installed, key=lambda p: [int(n) for n in p.parts[-3].split(".")])
-    for candidate in candidates:
-        probe = [str(candidate), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]
-        ran = subprocess.run(probe, capture_output=True, text=True, check=False)
-        if ran.returncode == 0 and ran.stdout.strip() == version:
-            return candidate.parent
-    raise AssertionError(
-        f"no working Python {version} found (`uv python find {version}`: "
-        f"{(found.stdout + found.stderr).strip()}). The answer matrix runs every "
-        f"python_version the kit offers on an installed interpreter and downloads none: "
-        f"install CPython {version} (`pyenv install {version}`, the system's package, or "
-        f"`uv python install {version}` where uv may download it)"
-    )
+# --- uv, never downloading a Python ----------------------------------------------------
 
 
 def uv_env(**extra: str) -> dict[str, str]:

@@ -7,6 +7,7 @@ pre-commit and copier can reach it from anywhere.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -29,13 +30,19 @@ def copy_with_tasks(kit: Path, destination: Path, path: str) -> str:
 
 
 def _path_with(tmp_path: Path, uv_script: str | None) -> str:
-    """This PATH without any uv; with a fake uv running uv_script, if one is given."""
+    """This PATH without any uv; with a fake uv running uv_script, if one is given.
+
+    The fake passes `uv python ...` to the real uv: the task's first step, looking for the
+    project's Python, then gets as far as the steps these tests fail on purpose.
+    """
+    real_uv = shutil.which("uv")
     kept = [d for d in os.environ["PATH"].split(os.pathsep) if not (Path(d) / "uv").exists()]
     if uv_script is not None:
         bin_dir = tmp_path / "fake-bin"
         bin_dir.mkdir()
         uv = bin_dir / "uv"
-        uv.write_text(f"#!/bin/sh\n{uv_script}\n", encoding="utf-8")
+        python = f'if [ "$1" = python ]; then exec "{real_uv}" "$@"; fi'
+        uv.write_text(f"#!/bin/sh\n{python}\n{uv_script}\n", encoding="utf-8")
         uv.chmod(0o755)
         kept.insert(0, str(bin_dir))
     return os.pathsep.join(kept)

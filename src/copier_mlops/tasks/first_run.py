@@ -1,9 +1,10 @@
 """Copier task, run once after `copier copy`: make the new project green.
 
-Steps: git init, the environment (uv), sample data into DVC, the first commit, then the
-project's own `nox -s setup` (git hooks, pipeline), and a commit of the pipeline's results.
-Meanwhile mypy fills its cache, so the first `uv run nox` is quick too.
-Every step is idempotent; `uv run nox -s setup` finishes an interrupted setup.
+Steps: the project's Python (.python-version) is there, git init, the environment (uv),
+then the project's own `nox -s setup`: git hooks, sample data into DVC, the first commit,
+the pipeline, and a commit of its results. Meanwhile mypy fills its cache, so the first
+`uv run nox` is quick too. The task checks what only it can check; the rest is setup's,
+so that `uv run nox -s setup` finishes a copy wherever the task stopped.
 
 It acts on a fresh copy only. copier also runs copy tasks on `copier recopy`, and a
 copy can land in a folder that a repository already tracks: there the history is the
@@ -24,7 +25,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-SAMPLE_DATA = "data/raw/penguins.csv"
 RESUME = "cd into the project and run `uv run nox -s setup`"
 # How much of a failing tool's output to show: its error is at the end.
 TAIL_LINES = 20
@@ -85,16 +85,6 @@ def tracked_here() -> bool:
     return result.returncode == 0 and bool(result.stdout.strip())
 
 
-def git_identity(author_name: str, author_email: str) -> list[str]:
-    """`-c` options naming the project's author, only where git has no identity of its own."""
-    options = []
-    if not run("git", "config", "user.name", check=False).stdout.strip():
-        options += ["-c", f"user.name={author_name}"]
-    if not run("git", "config", "user.email", check=False).stdout.strip():
-        options += ["-c", f"user.email={author_email}"]
-    return options
-
-
 def bytecode_setting() -> dict[str, str]:
     """uv's setting to compile the environment's bytecode, where Python would not cache it.
 
@@ -106,23 +96,42 @@ def bytecode_setting() -> dict[str, str]:
     return {"UV_COMPILE_BYTECODE": "1"} if os.environ.get("PYTHONDONTWRITEBYTECODE") else {}
 
 
-def commit(message: str, identity: Sequence[str]) -> None:
-    """Commit everything, if anything changed. Hooks are skipped: the setup installs them."""
-    run("git", "add", "-A")
-    if run("git", "diff", "--cached", "--quiet", check=False).returncode != 0:
-        run("git", *identity, "commit", "--quiet", "--no-verify", "-m", message)
+def python_version() -> str:
+    """The Python the project runs on: its .python-version, from the python_version answer."""
+    return Path(".python-version").read_text(encoding="utf-8").strip()
 
 
-def first_run(project_name: str, version: str, author_name: str, author_email: str) -> None:
+def check_python(version: str) -> None:
+    """Stop, before anything else runs, when uv finds no Python `version` and cannot get it.
+
+    uv downloads a missing Python where it may (a laptop online); where it may not, or
+    cannot reach the download, its own error is long and names no way out.
+    """
+    if run("uv", "python", "find", version, check=False).returncode == 0:
+        return
+    installed = run("uv", "python", "install", version, check=False)
+    if installed.returncode == 0:
+        return
+    raise StepFailed(
+        f"Python {version} (the project's python_version, in .python-version) is not "
+        f"installed, and uv could not download it:\n{tail(installed.stderr, lines=3)}\n"
+        f"Install it: `uv python install {version}` where uv can download, "
+        f"`pyenv install {version}`, or your system's python{version} package"
+    )
+
+
+def first_run() -> None:
     """Every step from a freshly rendered folder to a committed, green project."""
+    version = python_version()
+    say(f"1/4 looking for Python {version}")
+    check_python(version)
     toplevel = run("git", "rev-parse", "--show-toplevel", check=False).stdout.strip()
     # A project inside another repository (a monorepo, a scratch folder) gets its own:
     # DVC and the git hooks work on the project's repository, not the enclosing one.
     if not toplevel or Path(toplevel).resolve() != Path.cwd().resolve():
-        say("1/5 git init")
+        say("2/4 git init")
         run("git", "init", "--quiet", "--initial-branch=main")  # the branch CI files name
-    identity = git_identity(author_name, author_email)
-    say("2/5 creating the environment with uv (first run downloads packages)")
+    say("3/4 creating the environment with uv (first run downloads packages)")
     run("uv", "sync", "--quiet", extra_env=bytecode_setting())
     # mypy's cache, built on another core while DVC works, so that the first `uv run nox`
     # type-checks only what changed since. Its findings are the typecheck session's to show.
@@ -133,24 +142,15 @@ def first_run(project_name: str, version: str, author_name: str, author_email: s
         env=project_env(),
     )
     try:
-        say(f"3/5 tracking {SAMPLE_DATA} with DVC")
-        # Not --quiet: DVC's quiet mode hides its own error message too.
-        run("uv", "run", "--frozen", "dvc", "add", SAMPLE_DATA)
-        commit(f"Start {project_name} from copier-mlops {version}", identity)
-        say("4/5 uv run nox -s setup: git hooks, then the pipeline (dvc repro)")
+        say("4/4 uv run nox -s setup: git hooks, data, first commit, pipeline (dvc repro)")
         run("uv", "run", "--frozen", "nox", "--session", "setup")
-        say("5/5 committing the pipeline's results")
-        commit("Run the pipeline once (dvc repro)", identity)
     finally:
         typecheck.wait()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point for copier's task; always exits 0 so copier keeps the files."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    for option in ("--project-name", "--version", "--author-name", "--author-email"):
-        parser.add_argument(option, required=True)
-    args = parser.parse_args(argv)
+    argparse.ArgumentParser(description=__doc__).parse_args(argv)
     if tracked_here():
         say(
             "this folder is already tracked by git (a `copier recopy`, or a copy into an "
@@ -167,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 0
     try:
-        first_run(args.project_name, args.version, args.author_name, args.author_email)
+        first_run()
     except StepFailed as failure:
         say(f"setup stopped: {failure}\nYour files are all in place. Fix the cause, then {RESUME}.")
         return 0
