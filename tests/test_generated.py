@@ -116,6 +116,12 @@ def test_nox_session_passes(project: Path, session: str) -> None:
 
 
 def test_the_tests_session_runs_only_the_file_named(project: Path) -> None:
+def test_the_docs_site_publishes_pages_not_the_hooks_code(project: Path, tmp_path: Path) -> None:
+    uv_run(project, "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site"))
+    assert (tmp_path / "site/model-card/index.html").is_file()
+    assert sorted(tmp_path.glob("site/**/*.py")) == []
+
+
     # As its docstring shows: a path after `--` runs instead of tests/unit.
     named = "tests/unit/test_split.py"
     listed = uv_run(project, "pytest", "--collect-only", "-q", named).stdout
