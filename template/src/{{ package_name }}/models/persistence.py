@@ -11,22 +11,26 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, get_args
 
 import skops.io as sio
 from sklearn.pipeline import Pipeline
+from skops.io.exceptions import UntrustedTypesFoundException
 
 from ..config import Task
 from ..data.storage import replacing
 from ..errors import PipelineError
 from ..features.transforms import FeatureSpec
 from .estimators import TRUSTED_TYPES
+from .integrity import MalformedModelError, check_boosters, check_pipeline, read_schema
 
 FORMAT = 1  # bump when the saved layout changes, so old files fail clearly
 # Every zip entry's time: the earliest a zip can hold, so saving time leaves no trace.
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+T = TypeVar("T")
 
 
 class UntrustedModelError(PipelineError):
@@ -102,10 +106,14 @@ def canonical(saved: bytes) -> bytes:
 
 
 def load_model(path: Path) -> SavedModel:
-    """Load a skops model, refusing any type that is not trusted."""
+    """Load a skops model, once the file proves whole, of trusted types and safe to use.
+
+    Any file that is not one is refused with one line naming it and why (integrity.py).
+    """
     if not path.is_file():
         raise PipelineError(f"{path} not found: train a model first (`uv run dvc repro`)")
-    needed = set(sio.get_untrusted_types(file=path))
+    check_boosters(path, read_schema(path))
+    needed = set(_skops(path, lambda: sio.get_untrusted_types(file=path)))
     trusted = next((types for types in TRUSTED_TYPES.values() if needed <= set(types)), None)
     if trusted is None:
         closest = min(TRUSTED_TYPES.values(), key=lambda types: len(needed - set(types)))
@@ -114,17 +122,45 @@ def load_model(path: Path) -> SavedModel:
             f"{sorted(needed - set(closest))}. If you changed a model and trust these "
             "types, add them to its TRUSTED_TYPES list in models/estimators.py."
         )
-    content: Any = sio.load(path, trusted=trusted)
+    content: Any = _skops(path, lambda: sio.load(path, trusted=trusted))
     if not isinstance(content, dict) or content.get("format") != FORMAT:
         raise UntrustedModelError(
             f"{path} is not a model saved by this project's code (format {FORMAT}); "
             "retrain it with `uv run dvc repro`"
         )
-    if not isinstance(content["pipeline"], Pipeline):
+    if not isinstance(content.get("pipeline"), Pipeline):
         raise UntrustedModelError(f"{path} does not hold a scikit-learn Pipeline")
-    return SavedModel(
-        content["pipeline"],
-        content["task"],
-        content["target"],
-        FeatureSpec.from_dict(content["features"]),
-    )
+    task, target = content.get("task"), content.get("target")
+    if task not in get_args(Task) or not isinstance(target, str) or not target:
+        raise MalformedModelError(f"{path} does not say which task and target it is for")
+    features = _features(path, content.get("features"))
+    try:
+        check_pipeline(path, content["pipeline"], task, features)  # type: ignore[arg-type]
+    except (AttributeError, TypeError, ValueError, IndexError, KeyError) as error:
+        if isinstance(error, PipelineError):
+            raise
+        raise MalformedModelError(f"{path} holds a malformed model ({error})") from None
+    return SavedModel(content["pipeline"], task, target, features)  # type: ignore[arg-type]
+
+
+def _skops(path: Path, read: Callable[[], T]) -> T:
+    """What skops reads from the file; whatever fails in a file it did not write, one line."""
+    try:
+        return read()
+    except UntrustedTypesFoundException:
+        raise  # a type outside the list load_model passed: cannot happen, but never hide it
+    except Exception as error:
+        reason = f"{type(error).__name__}: {error}".splitlines()[0][:200]
+        raise MalformedModelError(f"{path} is not a valid skops file ({reason})") from None
+
+
+def _features(path: Path, saved: object) -> FeatureSpec:
+    """The feature spec saved with the model, refused unless it is one to_dict writes."""
+    try:
+        features = FeatureSpec.from_dict(saved)  # type: ignore[arg-type]
+    except (KeyError, TypeError, ValueError):
+        features = None
+    names = [] if features is None else [*features.inputs, *features.columns]
+    if features is None or not features.columns or not all(isinstance(n, str) for n in names):
+        raise MalformedModelError(f"{path} does not name the features it was trained on")
+    return features

@@ -1,0 +1,346 @@
+"""What a model file must be before any of it runs: whole, and its trees safe to walk.
+
+A model file must be a skops file as save_model writes it. skops refuses types no model
+needs, but the trees of the trusted types trust their own node indices: a node that points
+back at itself makes `predict` loop forever, one that points past the end reads memory that
+is not the tree's and kills the process. So every tree is checked as a graph before use,
+with numpy over whole node arrays at once: children in range and after their parent (as
+scikit-learn and LightGBM number them), every node but the root the child of exactly one
+node, and splits on features the model has. LightGBM's native code reads its trees as the
+file loads, so they are checked in the file's text before.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.base import is_classifier
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
+from sklearn.ensemble._hist_gradient_boosting.common import PREDICTOR_RECORD_DTYPE
+from sklearn.pipeline import Pipeline
+from sklearn.tree import BaseDecisionTree
+
+from ..config import Task
+from ..errors import PipelineError
+from ..features.transforms import FeatureSpec
+from .estimators import MODEL, PREPROCESS
+
+SCHEMA = "schema.json"  # the zip entry where skops describes the objects
+_PICKLE = b"\x80"  # how a pickle (joblib's too) starts: protocol 2 and later
+_ZIP = b"PK\x03\x04"
+
+
+class MalformedModelError(PipelineError):
+    """A model file is damaged, or holds a model that cannot be used safely."""
+
+
+def read_schema(path: Path) -> dict[str, Any]:
+    """The file's skops schema, once its zip is whole and laid out as save_model writes it."""
+    with path.open("rb") as file:
+        start = file.read(len(_ZIP))
+    if not start:
+        raise MalformedModelError(f"{path} is empty: not a model file")
+    if start.startswith(_PICKLE):
+        raise MalformedModelError(f"{path} is a pickle, not a skops file: it is never loaded")
+    if not zipfile.is_zipfile(path):
+        kind = "truncated or damaged" if start == _ZIP else "not a skops file (a zip)"
+        raise MalformedModelError(f"{path} is {kind}")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            # save_model stores entries as they are: a compressed one did not come from
+            # it, and could unpack to far more than the file's size.
+            compressed = any(e.compress_type != zipfile.ZIP_STORED for e in archive.infolist())
+            damaged = None if compressed else archive.testzip()
+            content = None if compressed or damaged else archive.read(SCHEMA)
+    except KeyError:
+        raise MalformedModelError(f"{path} has no {SCHEMA}: not a skops file") from None
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        raise MalformedModelError(f"{path} is truncated or damaged ({error})") from None
+    if compressed:
+        raise MalformedModelError(f"{path} has compressed entries: not saved by save_model")
+    if damaged:
+        raise MalformedModelError(f"{path} is damaged: {damaged} fails its checksum")
+    try:
+        schema = json.loads(content or b"")
+    except (ValueError, RecursionError):  # JSONDecodeError and bad UTF-8 are ValueErrors
+        raise MalformedModelError(f"{path} has a {SCHEMA} that is not valid JSON") from None
+    if not isinstance(schema, dict):
+        raise MalformedModelError(f"{path} has a {SCHEMA} that describes no object")
+    return schema
+
+
+def check_boosters(path: Path, schema: dict[str, Any]) -> None:
+    """Refuse LightGBM models whose trees LightGBM's own loader could not read safely."""
+    for booster in _nodes(schema, "lightgbm.basic", "Booster"):
+        state = booster.get("content")
+        fields = state.get("content") if isinstance(state, dict) else None
+        text = fields.get("_handle") if isinstance(fields, dict) else None
+        # Booster.__setstate__ hands `_handle` (or `handle`) to native code; a Booster made
+        # any other way (a constructor call) would too.
+        if (
+            booster.get("__loader__") != "ObjectNode"
+            or not isinstance(fields, dict)
+            or "handle" in fields
+            or not isinstance(text, dict)
+            or text.get("__loader__") != "JsonNode"
+        ):
+            raise MalformedModelError(f"{path} holds a LightGBM booster not stored as ours are")
+        try:
+            model = json.loads(text["content"])
+        except (ValueError, TypeError, RecursionError):
+            model = None
+        if not isinstance(model, str):
+            raise MalformedModelError(f"{path} holds a LightGBM booster without its model text")
+        problem = lightgbm_problem(model)
+        if problem:
+            raise MalformedModelError(f"{path} holds a malformed LightGBM model: {problem}")
+
+
+def _nodes(node: Any, module: str, name: str) -> Iterator[dict[str, Any]]:
+    """Every object of the type in a skops schema; iterative, however deep it nests."""
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, dict):
+            if current.get("__module__") == module and current.get("__class__") == name:
+                yield current
+            pending.extend(current.values())
+        elif isinstance(current, list):
+            pending.extend(current)
+
+
+def tree_problem(
+    left: np.ndarray, right: np.ndarray, is_leaf: np.ndarray, n_features: int, feature: np.ndarray
+) -> str | None:
+    """Why node arrays are not one tree from node 0 splitting on known features; or None.
+
+    Children come after their parent, so no path can loop; every node but the root is
+    the child of exactly one split, so every node is reached, once.
+    """
+    count = len(is_leaf)
+    splits = np.flatnonzero(~is_leaf)
+    children = np.concatenate([left[splits], right[splits]]).astype(np.int64)
+    if count == 0:
+        return "a tree without nodes"
+    if children.size and (children.min() < 0 or children.max() >= count):
+        return f"a child index out of range (the tree has {count} nodes)"
+    if np.any(children <= np.concatenate([splits, splits])):
+        return "a node whose child is itself or comes before it: a loop"
+    if np.any(np.bincount(children, minlength=count)[1:] != 1):
+        return "a node reached twice or never from the root"
+    used = feature[splits].astype(np.int64)
+    if used.size and (used.min() < 0 or used.max() >= n_features):
+        return f"a split on a feature out of range (the model has {n_features})"
+    return None
+
+
+def check_pipeline(path: Path, pipeline: Any, task: Task, features: FeatureSpec) -> None:
+    """Refuse a pipeline unlike the ones models/estimators.py builds, or with unsafe trees."""
+    steps = getattr(pipeline, "steps", None)
+    if (
+        not isinstance(pipeline, Pipeline)
+        or not isinstance(steps, list)
+        or [name for name, *_ in steps] != [PREPROCESS, MODEL]
+    ):
+        raise MalformedModelError(f"{path} does not hold a pipeline as this project builds them")
+    preprocess, learner = pipeline.named_steps[PREPROCESS], pipeline.named_steps[MODEL]
+    if not isinstance(preprocess, ColumnTransformer):
+        raise MalformedModelError(f"{path} does not encode its features as this project does")
+    names = getattr(preprocess, "feature_names_in_", None)
+    if names is None or list(names) != features.columns:
+        raise MalformedModelError(
+            f"{path} encodes the columns {_listed(names)}, but names the features "
+            f"{features.columns}"
+        )
+    if is_classifier(learner) != (task == "classification"):
+        raise MalformedModelError(f"{path} holds a {type(learner).__name__} for {task}")
+    # How many columns the encoding makes: where the last of its transformers' output ends.
+    encoded = max((part.stop for part in preprocess.output_indices_.values()), default=0)
+    if getattr(learner, "n_features_in_", None) != encoded:
+        raise MalformedModelError(
+            f"{path} holds a model of {getattr(learner, 'n_features_in_', None)} features, "
+            f"but its encoding makes {encoded}"
+        )
+    problem = learner_problem(learner, encoded)
+    if problem:
+        raise MalformedModelError(f"{path} holds a malformed {type(learner).__name__}: {problem}")
+
+
+def _listed(names: Any) -> Any:
+    return None if names is None else [str(name) for name in names]
+
+
+def learner_problem(learner: Any, n_features: int) -> str | None:
+    """Why the fitted learner's trees are not safe to predict with; or None."""
+    if isinstance(learner, (RandomForestClassifier, RandomForestRegressor)):
+        return _forest_problem(learner, n_features)
+    if isinstance(learner, (HistGradientBoostingClassifier, HistGradientBoostingRegressor)):
+        return _boosting_problem(learner, n_features)
+    if type(learner).__module__ == "lightgbm.sklearn":
+        return _lightgbm_learner_problem(learner, n_features)
+    return f"not a model this project trains ({type(learner).__module__})"
+
+
+def _forest_problem(forest: Any, n_features: int) -> str | None:
+    trees = getattr(forest, "estimators_", None)
+    if not isinstance(trees, list) or not trees:
+        return "no trees"
+    for number, estimator in enumerate(trees):
+        tree = getattr(estimator, "tree_", None)
+        if not isinstance(estimator, BaseDecisionTree) or tree is None:
+            return f"tree {number} is not a decision tree"
+        if (
+            getattr(estimator, "n_features_in_", None) != n_features
+            or tree.n_features != n_features
+        ):
+            return f"tree {number} has {tree.n_features} features, the forest {n_features}"
+        if tree.n_outputs != forest.n_outputs_:
+            return f"tree {number} has {tree.n_outputs} outputs, the forest {forest.n_outputs_}"
+        left, right = tree.children_left, tree.children_right
+        leaves = left == -1
+        # A leaf has no child on either side: scikit-learn looks only left to stop.
+        if np.any(right[leaves] != -1):
+            return f"tree {number}: a node with a right child but no left one"
+        problem = tree_problem(left, right, leaves, n_features, tree.feature)
+        if problem is None and np.any(np.isnan(tree.threshold[~leaves])):
+            problem = "a split at a threshold that is not a number"
+        if problem:
+            return f"tree {number}: {problem}"
+    return None
+
+
+def _boosting_problem(boosting: Any, n_features: int) -> str | None:
+    rounds = getattr(boosting, "_predictors", None)
+    per_round = getattr(boosting, "n_trees_per_iteration_", None)
+    categorical = getattr(getattr(boosting, "_bin_mapper", None), "is_categorical_", None)
+    if not isinstance(rounds, list) or not rounds:
+        return "no trees"
+    if not isinstance(categorical, np.ndarray) or categorical.shape != (n_features,):
+        return "no record of which features are categories"
+    for number, trees in enumerate(rounds):
+        if not isinstance(trees, list) or len(trees) != per_round:
+            return f"round {number} has not {per_round} trees"
+        for tree in trees:
+            nodes, bitsets = tree.nodes, tree.raw_left_cat_bitsets
+            if not isinstance(nodes, np.ndarray) or nodes.dtype != PREDICTOR_RECORD_DTYPE:
+                return f"round {number}: a tree whose nodes are not scikit-learn's"
+            leaves = nodes["is_leaf"] != 0
+            problem = tree_problem(
+                nodes["left"], nodes["right"], leaves, n_features, nodes["feature_idx"]
+            )
+            if problem:
+                return f"round {number}: {problem}"
+            splits = nodes[~leaves]
+            on_category = splits[splits["is_categorical"] != 0]
+            if np.any(on_category["bitset_idx"] >= len(bitsets)):
+                return f"round {number}: a split on categories that are not stored"
+            if not np.all(categorical[on_category["feature_idx"]]):
+                return f"round {number}: a split on categories of a feature that has none"
+            if np.any(np.isnan(splits["num_threshold"][splits["is_categorical"] == 0])):
+                return f"round {number}: a split at a threshold that is not a number"
+    return None
+
+
+def _lightgbm_learner_problem(learner: Any, n_features: int) -> str | None:
+    # Its trees were checked in the file's text before it loaded (check_boosters).
+    booster = getattr(learner, "_Booster", None)
+    if booster is None:
+        return "no trees"
+    if booster.num_feature() != n_features:
+        return f"{booster.num_feature()} features, its encoding makes {n_features}"
+    return None
+
+
+# LightGBM's text format: header lines, then a block per tree, then this line.
+_TREE_START = re.compile(r"^Tree=", re.MULTILINE)
+_TREES_END = "end of trees"
+
+
+def lightgbm_problem(text: str) -> str | None:
+    """Why LightGBM's model text is not trees it can load and walk safely; or None."""
+    end = text.find(_TREES_END)
+    starts = [match.start() for match in _TREE_START.finditer(text, 0, max(end, 0))]
+    if end < 0 or not starts:
+        return "no trees"
+    header = _fields(text[: starts[0]])
+    try:
+        features = int(header["max_feature_idx"]) + 1
+        sizes = [int(size) for size in header["tree_sizes"].split()]
+    except (KeyError, ValueError):
+        return "no feature count or tree sizes"
+    blocks = [text[start:stop] for start, stop in zip(starts, [*starts[1:], end], strict=True)]
+    # LightGBM cuts the text into trees by these sizes, unchecked: they must be exact.
+    if sizes != [len(block.encode()) for block in blocks]:
+        return "tree sizes that do not match its trees"
+    for number, block in enumerate(blocks):
+        try:
+            problem = _lightgbm_tree_problem(_fields(block), features)
+        except (KeyError, ValueError) as error:
+            problem = f"a missing or bad field ({error})"
+        if problem:
+            return f"tree {number}: {problem}"
+    return None
+
+
+def _fields(block: str) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
+
+
+def _lightgbm_tree_problem(tree: dict[str, str], n_features: int) -> str | None:
+    leaves = int(tree["num_leaves"])
+    if leaves < 1:
+        return "no leaves"
+    if tree.get("is_linear", "0") != "0":
+        return "a linear tree, which this project never trains"
+    if leaves == 1:
+        return None
+    splits = leaves - 1
+
+    def numbers(name: str, length: int, kind: type = np.int64) -> np.ndarray:
+        values: np.ndarray = np.array(tree[name].split(), dtype=np.float64).astype(kind)
+        if len(values) != length:
+            raise ValueError(f"{name} has {len(values)} values, not {length}")
+        return values
+
+    left, right = numbers("left_child", splits), numbers("right_child", splits)
+    numbers("leaf_value", leaves, np.float64)
+    # A child >= 0 is a split, ~child a leaf: number leaves after the splits.
+    left, right = (np.where(side < 0, splits + ~side, side) for side in (left, right))
+    is_leaf = np.arange(splits + leaves) >= splits
+    feature = np.concatenate([numbers("split_feature", splits), np.zeros(leaves, np.int64)])
+    problem = tree_problem(
+        np.concatenate([left, np.zeros(leaves, np.int64)]),
+        np.concatenate([right, np.zeros(leaves, np.int64)]),
+        is_leaf,
+        n_features,
+        feature,
+    )
+    if problem:
+        return problem
+    categorical = (numbers("decision_type", splits) & 1) != 0
+    thresholds = numbers("threshold", splits, np.float64)
+    if np.any(np.isnan(thresholds)):
+        return "a split at a threshold that is not a number"
+    categories = int(tree.get("num_cat", "0"))
+    if categories > 0:
+        # A categorical split's threshold indexes cat_boundaries, which index cat_threshold.
+        bounds = numbers("cat_boundaries", categories + 1)
+        words = len(tree["cat_threshold"].split())
+        if bounds[0] != 0 or np.any(np.diff(bounds) < 0) or bounds[-1] != words:
+            return "category bounds out of range"
+    indices = thresholds[categorical]
+    if np.any((indices < 0) | (indices >= categories) | (indices != np.floor(indices))):
+        return "a split on categories that are not stored"
+    return None
