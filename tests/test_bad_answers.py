@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import inspect
+import ntpath
+import os
+import re
+import site
+import unicodedata
+from pathlib import Path, PureWindowsPath
 
+import jinja2
 import pytest
 
-from support import copier_cli, render
+from support import KIT_ROOT, copier_cli, render
 
 # (question, bad value, words the refusal must contain)
 BAD_ANSWERS = [
     ("project_name", "", ["must not be empty", "e.g."]),
     ("project_name", "   ", ["must not be empty", "e.g."]),
     ("project_slug", "", ["must start with a lowercase letter", "e.g. penguin-classifier"]),
-    ("project_slug", "my project", ["no spaces", "got 'my project'"]),
-    ("project_slug", "MyProject", ["lowercase", "got 'MyProject'"]),
-    ("project_slug", "2fast", ["must start with a lowercase letter", "got '2fast'"]),
-    ("project_slug", "double--hyphen", ["single hyphens", "got 'double--hyphen'"]),
+    ("project_slug", "my project", ["no spaces", 'got "my project"']),
+    ("project_slug", "MyProject", ["lowercase", 'got "MyProject"']),
+    ("project_slug", "2fast", ["must start with a lowercase letter", 'got "2fast"']),
+    ("project_slug", "double--hyphen", ["single hyphens", 'got "double--hyphen"']),
     ("package_name", "my-package", ["lowercase Python identifier", "e.g. penguin_classifier"]),
-    ("package_name", "1st_model", ["lowercase Python identifier", "got '1st_model'"]),
+    ("package_name", "1st_model", ["lowercase Python identifier", 'got "1st_model"']),
     ("package_name", "class", ["'class' is a Python keyword", "e.g. penguin_classifier"]),
     ("package_name", "import", ["'import' is a Python keyword"]),
     ("package_name", "json", ["'json' would shadow the standard-library module"]),
@@ -75,6 +82,83 @@ BAD_ANSWERS += [
     for name in [*SHADOWING, "importlinter", "yaml", "sklearn", "dvc", "polars"]
 ]
 
+# A byte that is not UTF-8 on the command line reaches copier as a lone surrogate
+# (surrogateescape): writing it crashed copier with UnicodeEncodeError.
+EXAMPLES = {
+    "project_name": "Penguin Classifier",
+    "project_slug": "penguin-classifier",
+    "package_name": "penguin_classifier",
+    "description": "Classify penguin species",
+    "author_name": "Ada Lovelace",
+    "author_email": "ada@example.com",
+}
+BAD_ANSWERS += [
+    (
+        question,
+        f"{example[:3]}\udce9{example[3:]}",
+        [
+            f"{question} must be UTF-8 text",
+            "at character 4",
+            "byte 0xXX shows as \\udcXX",
+            "got a byte that is not UTF-8",
+        ],
+    )
+    for question, example in EXAMPLES.items()
+]
+# Bidirectional controls make a name display in another order than it is stored.
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+BAD_ANSWERS += [
+    (
+        "project_name",
+        f"Pen{character}guins",
+        [
+            "must not hold bidirectional control characters",
+            f"got U+{ord(character):04X} {unicodedata.name(character)} at character 4",
+            f'"Pen\\u{ord(character):04x}guins"',
+        ],
+    )
+    for character in BIDI_CONTROLS
+]
+BAD_ANSWERS += [
+    (
+        question,
+        f"{example}\u202e",
+        [
+            f"{question} must not hold bidirectional control characters",
+            f"U+202E RIGHT-TO-LEFT OVERRIDE at character {len(example) + 1}",
+            f"e.g. {example}",
+        ],
+    )
+    for question, example in EXAMPLES.items()
+]
+# Windows has device names no file or folder can take; the slug and the package name
+# become folders (and the slug a command: con.exe).
+WINDOWS_DEVICE_NAMES = ["con", "prn", "aux", "nul", "com1", "com9", "lpt1", "lpt9"]
+BAD_ANSWERS += [
+    (question, name, [f"{question} '{name}' is a device name on Windows", "e.g."])
+    for question in ("project_slug", "package_name")
+    for name in WINDOWS_DEVICE_NAMES
+]
+BAD_ANSWERS += [
+    ("project_slug", "CON", ["must start with a lowercase letter", 'got "CON"']),
+    ("project_slug", "com\u00b9", ["lowercase letters, digits", 'got "com¹"']),
+    ("project_slug", "con.txt", ["lowercase letters, digits", 'got "con.txt"']),
+    ("package_name", "nul.py", ["lowercase Python identifier", 'got "nul.py"']),
+]
+# Modules Python imports at every start-up: the package would run each time.
+BAD_ANSWERS += [
+    ("package_name", name, [f"'{name}' is a module Python imports at every start-up", "e.g."])
+    for name in ["sitecustomize", "usercustomize", "apport_python_hook"]
+]
+# A refusal shows the bad value escaped: control characters reached the terminal raw.
+BAD_ANSWERS += [
+    ("project_slug", "pen\x1b[2Jguins", ["single hyphens", 'got "pen\\u001b[2Jguins"']),
+    ("package_name", "pen\rguins", ["lowercase Python identifier", 'got "pen\\rguins"']),
+]
+
+# What a refusal must never show raw: control characters, lone surrogates, bidi controls.
+GARBLING = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029\\ud800-\\udfff{BIDI_CONTROLS}]")
+
 # dvc_remote_url, checked against the dvc_remote it comes with: (dvc_remote, bad URL, words)
 BAD_REMOTE_URLS = [
     ("s3", "gs://team-data/x", ["must be s3://BUCKET/FOLDER", 'got "gs://team-data/x"']),
@@ -89,6 +173,8 @@ BAD_REMOTE_URLS = [
     ("azure", "azure://team--data/x", ["must be azure://CONTAINER/FOLDER", "single hyphens"]),
     ("azure", "azure://team_data", ["Azure container name"]),
     ("local", "s3://team-data/x", ["with dvc_remote=local leave it empty"]),
+    ("s3", "s3://team-data/\udcff", ["dvc_remote_url must be UTF-8 text", "at character 16"]),
+    ("s3", "s3://team-data/\u2067x", ["U+2067 RIGHT-TO-LEFT ISOLATE at character 16"]),
 ]
 # (the other answers given, the question refused, its bad value, words the refusal must contain)
 CASES = [({}, question, value, words) for question, value, words in BAD_ANSWERS] + [
@@ -116,8 +202,10 @@ def test_bad_answer_is_refused_with_its_rule(
     destination = tmp_path / "project"
     with pytest.raises(ValueError, match=f"question '{question}'") as refusal:
         render(kit, destination, {**given, question: value})
+    message = str(refusal.value)
     for words in expected:
-        assert words in str(refusal.value)
+        assert words in message
+    assert not GARBLING.search(message), f"the refusal shows the value unescaped: {message!r}"
     assert not destination.exists(), "a refused answer must not leave a half-written project"
 
 
@@ -127,6 +215,48 @@ def test_cli_refusal_names_the_rule_and_leaves_nothing(kit: Path, tmp_path: Path
     assert result.returncode != 0
     assert "'json' would shadow the standard-library module" in result.stderr
     assert not destination.exists()
+
+
+def test_cli_refuses_a_byte_that_is_not_utf8_with_the_rule_on_the_last_line(
+    kit: Path, tmp_path: Path
+) -> None:
+    destination = tmp_path / "project"
+    # As a terminal set to Latin-1 passes "Adaé": the byte 0xE9 alone, not UTF-8.
+    option = os.fsdecode(b"--data=author_name=Ada\xe9")
+    result = copier_cli(kit, destination, option)
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines()[-1] == (
+        "ValueError: Validation error for question 'author_name': author_name must be UTF-8"
+        " text: set the terminal, or the answers file, to UTF-8 (e.g. Ada Lovelace); got a"
+        ' byte that is not UTF-8 at character 4 (byte 0xXX shows as \\udcXX): "Ada\\udce9"'
+    )
+    assert "UnicodeEncodeError" not in result.stderr
+    assert not destination.exists()
+
+
+def _reserved_names() -> jinja2.runtime.TemplateModule:
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(KIT_ROOT), autoescape=True)
+    return environment.get_template("includes/reserved_names.jinja").module
+
+
+def test_the_modules_site_imports_at_start_up_are_refused() -> None:
+    imported = set(re.findall(r"\bimport (\w+customize)\b", inspect.getsource(site)))
+    assert imported == {"sitecustomize", "usercustomize"}, "site changed: check its imports"
+    assert imported <= set(_reserved_names().startup_modules)
+
+
+def _windows_reserves(name: str) -> bool:
+    """Python's rule: ntpath.isreserved (3.13+), else PureWindowsPath.is_reserved."""
+    isreserved = getattr(ntpath, "isreserved", None)
+    return bool(isreserved(name)) if isreserved else PureWindowsPath(name).is_reserved()
+
+
+def test_the_windows_device_names_are_those_python_knows() -> None:
+    listed = _reserved_names().windows_device_names
+    candidates = {f"{stem}{digit}" for stem in ("com", "lpt") for digit in "0123456789"}
+    candidates |= {"con", "prn", "aux", "nul", "conin", "conout", "clock"}
+    assert sorted(listed) == sorted(name for name in candidates if _windows_reserves(name))
+    assert all(_windows_reserves(f"{name.upper()}.txt") for name in listed)
 
 
 @pytest.mark.parametrize(

@@ -187,6 +187,10 @@ def test_non_default_answers_give_copiers_project(kit: Path, tmp_path: Path) -> 
         (("package_name", "json"), "package_name 'json' would shadow the standard-library module"),
         # No slug derives from it: cookiecutter would have no folder name, copier refuses.
         (("project_name", "123"), "project_slug must start with a lowercase letter"),
+        # A byte that is not UTF-8 on the command line reaches copier through the bridge's
+        # answers file (JSON escapes it), and is refused there as under copier.
+        (("author_name", os.fsdecode(b"Ada\xe9")), "author_name must be UTF-8 text"),
+        (("project_slug", "con"), "project_slug 'con' is a device name on Windows"),
     ],
 )
 def test_refused_answer_is_one_message_and_leaves_nothing(
