@@ -12,6 +12,7 @@ import io
 import json
 import shutil
 import subprocess
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -115,13 +116,13 @@ def test_nox_session_passes(project: Path, session: str) -> None:
     uv_run(project, "nox", "-s", session)
 
 
-def test_the_tests_session_runs_only_the_file_named(project: Path) -> None:
 def test_the_docs_site_publishes_pages_not_the_hooks_code(project: Path, tmp_path: Path) -> None:
     uv_run(project, "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site"))
     assert (tmp_path / "site/model-card/index.html").is_file()
     assert sorted(tmp_path.glob("site/**/*.py")) == []
 
 
+def test_the_tests_session_runs_only_the_file_named(project: Path) -> None:
     # As its docstring shows: a path after `--` runs instead of tests/unit.
     named = "tests/unit/test_split.py"
     listed = uv_run(project, "pytest", "--collect-only", "-q", named).stdout
@@ -303,7 +304,39 @@ def not_utf8(project: Path) -> list[str]:
     lines[3] = lines[3].replace(b"Torgersen", "Torgérsen".encode("latin-1"))
     (project / RAW).write_bytes(b"".join(lines))
     byte = lines[3].index(b"\xe9") + 1
-    return [f"{RAW}: line 4: byte {byte} (b'\\xe9') is not UTF-8"]
+    return [f"{RAW} is not UTF-8 text: byte 0xE9 at line 4 (its byte {byte})"]
+
+
+def too_few_fields(project: Path) -> list[str]:
+    """A row short of its nullable last columns: Polars alone would read them as nulls."""
+    lines = _raw_lines(project)
+    assert _fields(lines[0])[-2:] == ["sex", "year"]
+    lines[3] = lines[3].rsplit(b",", 2)[0] + b"\n"
+    (project / RAW).write_bytes(b"".join(lines))
+    header_fields = len(_fields(lines[0]))
+    return [f"{RAW}: line 4 has {header_fields - 2} fields, the header has {header_fields}"]
+
+
+def escapes_in_a_column_name(project: Path) -> list[str]:
+    """Terminal escapes (a window title, a clear screen) in the header: shown escaped."""
+    lines = _raw_lines(project)
+    lines[0] = lines[0].replace(b"island", b"\x1b]0;pwned\x07\x1b[2Jisland")
+    (project / RAW).write_bytes(b"".join(lines))
+    return [f"{RAW}: line 1 names a column '\\x1b]0;pwned\\x07\\x1b[2Jisland'"]
+
+
+def excel_workbook(project: Path) -> list[str]:
+    """An XLSX file (a zip archive) saved under the CSV's name."""
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as workbook:
+        workbook.writestr("xl/worksheets/sheet1.xml", (project / RAW).read_bytes())
+    (project / RAW).write_bytes(archive.getvalue())
+    return [f"{RAW} is not a CSV file: it looks like an Excel workbook (XLSX)", "export it as CSV"]
+
+
+def utf16(project: Path) -> list[str]:
+    (project / RAW).write_bytes((project / RAW).read_text(encoding="utf-8").encode("utf-16"))
+    return [f"{RAW} is UTF-16 text, not UTF-8; re-save it as UTF-8"]
 
 
 def single_row(project: Path) -> list[str]:
@@ -345,6 +378,10 @@ BAD_INPUTS: dict[str, BadInput] = {
     "no row has a measurement": no_measurements,
     "too many fields": too_many_fields,
     "not UTF-8": not_utf8,
+    "too few fields": too_few_fields,
+    "escapes in a column name": escapes_in_a_column_name,
+    "an Excel workbook": excel_workbook,
+    "UTF-16": utf16,
     "a single row": single_row,
     "empty test split": empty_test_split,
     "one class": one_class,
@@ -361,6 +398,8 @@ def test_bad_input_fails_clearly_and_keeps_every_output(
 
     message = repro_fails_keeping_outputs(copy, expected)
 
+    # No control character of the file's reaches the terminal: it is shown escaped.
+    assert all(line.isprintable() for line in message.splitlines()), message
     print(f"{case}: {message}")  # shown with -rP: the messages users see
 
 

@@ -30,6 +30,9 @@ FORMATS = "a .csv or .parquet file, or a folder of .csv files or of .parquet fil
 # Rows per parquet row group in partitioned outputs: each open file buffers one group, so
 # smaller groups hold less memory (20 M rows prepared: ~20 MiB less than Polars' default).
 ROW_GROUP_ROWS = 65_536
+# The first bytes of a CSV file, read to tell what it is; the longest header line read.
+SNIFF_BYTES = 4_096
+MAX_HEADER_BYTES = 1 << 20
 
 
 class RawDataError(PipelineError):
@@ -86,11 +89,76 @@ def header(path: Path) -> list[str]:
 
 
 def _csv_header(path: Path) -> list[str]:
+    """A CSV file's column names, once its first bytes show it is UTF-8 text (_sniff)."""
     with path.open("rb") as file:
-        first_line = file.readline()
+        start = file.read(SNIFF_BYTES)
+        file.seek(0)
+        first_line = file.readline(MAX_HEADER_BYTES + 1)
+    if problem := _sniff(start):
+        raise RawDataError(f"{path} {problem}")
     if not first_line.strip():
         raise RawDataError(f"{path} is empty: expected a header line, then one row per line")
-    return _parse(path, first_line, [], 1).columns
+    if len(first_line) > MAX_HEADER_BYTES:
+        raise RawDataError(
+            f"{path}: line 1 is longer than {MAX_HEADER_BYTES:,} bytes, too long for a header: "
+            "is this a CSV file (one row per line)?"
+        )
+    if problem := _find_broken_line(path, [(1, first_line)]):  # Polars decodes it lossily
+        raise RawDataError(problem)
+    columns = _parse(path, first_line, [], 1).columns
+    if problem := _odd_names(columns):
+        raise RawDataError(f"{path}: line 1 {problem}")
+    return columns
+
+
+def _odd_names(columns: list[str]) -> str | None:
+    """What is wrong with a header's names, if they cannot be a table's: shown escaped."""
+    # A table has a target and a feature: one column means another separator.
+    if len(columns) == 1 and (separator := next((s for s in ";\t|" if s in columns[0]), None)):
+        return (
+            f"has one column, {columns[0]!r}: its fields look separated by {separator!r}, "
+            "not commas; export it as CSV (comma-separated, UTF-8)"
+        )
+    for name in columns:
+        if not name.isprintable():  # a terminal would act on it, or it is invisible
+            return (
+                f"names a column {name!r}, with a control or invisible character (shown "
+                "escaped); rename the column"
+            )
+    return None
+
+
+# Leading bytes of files a CSV is not, what they are, and what to do instead.
+NOT_CSV = [
+    (b"PK\x03\x04", "an Excel workbook (XLSX) or another zip archive", "export it as CSV (UTF-8)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Excel workbook (XLS)", "export it as CSV (UTF-8)"),
+    (b"\x1f\x8b", "gzip-compressed data", "decompress it first (gunzip)"),
+    (b"\xfd7zXZ\x00", "xz-compressed data", "decompress it first (unxz)"),
+    (b"\x28\xb5\x2f\xfd", "zstd-compressed data", "decompress it first (unzstd)"),
+]
+# Byte order marks of text that is not UTF-8 (UTF-32's first: it starts like UTF-16's).
+BOMS = [
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+]
+
+
+def _sniff(start: bytes) -> str | None:
+    """What a file is, from its first bytes, when it is not UTF-8 text; else None."""
+    for magic, what, fix in NOT_CSV:
+        if start.startswith(magic):
+            return f"is not a CSV file: it looks like {what}; {fix}"
+    for bom, encoding in BOMS:
+        if start.startswith(bom):
+            return f"is {encoding} text, not UTF-8; re-save it as UTF-8 (CSV UTF-8)"
+    if (nuls := start.count(0)) == 0:
+        return None
+    # Mostly-ASCII UTF-16 text without a byte order mark: every other byte is 0.
+    if max(start[0::2].count(0), start[1::2].count(0)) >= 0.9 * nuls >= 0.2 * len(start):
+        return "is UTF-16 text, not UTF-8; re-save it as UTF-8 (CSV UTF-8)"
+    return f"is not a CSV file: it holds binary data (a zero byte at byte {start.index(0) + 1})"
 
 
 def estimated_rows(path: Path, sample_lines: int = 1_000) -> int:
@@ -120,7 +188,7 @@ def iter_batches(path: Path, rows: int) -> Iterator[pl.DataFrame]:
     if not files:
         yield from scan_table(path).collect_batches(chunk_size=rows)
         return
-    header(path)  # an empty file, or files that disagree, say so before anything else
+    check_csv(path)  # a file that is no CSV, or a broken line, says so before any row
     for file in files:
         yield from csv_batches(file, rows)
 
@@ -153,8 +221,47 @@ def scan_raw(path: Path, types: Mapping[str, Any] | None = None) -> pl.LazyFrame
     files = csv_files(path)
     if not files:
         return scan_table(path)
-    header(path)  # an empty file, or files that disagree, say so before anything else
+    check_csv(path)  # a file that is no CSV, or a broken line, says so before any row
     return pl.scan_csv(files, infer_schema=False, schema_overrides=types, null_values=NULL_MARKERS)
+
+
+def check_csv(path: Path) -> None:
+    """Refuse CSV files that are no CSV, or hold a line that is no row of their table.
+
+    That is a line with more or fewer fields than the header (Polars would fill a short
+    row's last columns with nulls), or with a quoted value that goes on past the line.
+    One streaming pass per file, in Polars: a line of text each, its fields counted.
+    """
+    fields = len(header(path))  # a file that is no CSV, or files that disagree, say so first
+    for file in csv_files(path):
+        with naming_broken_lines(file):  # not UTF-8: found and named line by line
+            found = _broken_lines(pl.scan_lines(file), fields).head(1).collect(engine="streaming")
+        for number, line, has, open_quote in found.iter_rows():
+            if open_quote:
+                problem = "opens a quoted value it does not close: a value must not span lines"
+            elif not line:
+                problem = f"is empty, the header has {fields} fields"
+            else:
+                problem = f"has {has} fields, the header has {fields}"
+            raise RawDataError(f"{file}: line {number} {problem}")
+
+
+def _broken_lines(lines: pl.LazyFrame, fields: int) -> pl.LazyFrame:
+    """The lines after the first without `fields` fields: NUMBER, LINE, FIELDS, OPEN_QUOTE.
+
+    Commas are counted on every line; only lines holding a quote pay for counting the
+    commas outside quoted values, and a quote left unpaired opens a value not closed.
+    """
+    line = pl.col("line")
+    quotes = line.str.count_matches('"', literal=True)
+    commas = line.str.count_matches(",", literal=True)
+    # Each match is a quoted value ("" inside one pairs up too) or a comma outside one.
+    outside = line.str.count_matches('"[^"]*"|,') - quotes // 2
+    numbered = lines.with_row_index("number", offset=1).filter(pl.col("number") > 1)
+    suspects = numbered.filter((quotes > 0) | (commas != fields - 1))
+    checked = suspects.with_columns(fields=outside + 1, open_quote=quotes % 2 == 1)
+    broken = pl.col("open_quote") | (pl.col("fields") != fields)
+    return checked.filter(broken).select("number", "line", "fields", "open_quote")
 
 
 @contextmanager
@@ -168,9 +275,9 @@ def naming_broken_lines(path: Path) -> Iterator[None]:
             raise
         for file in files:
             with file.open("rb") as lines:
-                if problem := _find_broken_line(enumerate(lines, start=1)):
-                    raise RawDataError(f"{file}: {problem}") from None
-        raise RawDataError(f"{path}: {error}") from None
+                if problem := _find_broken_line(file, enumerate(lines, start=1)):
+                    raise RawDataError(problem) from None
+        raise RawDataError(f"{path}: {shown(str(error))}") from None
 
 
 def _parse(path: Path, first_line: bytes, lines: list[bytes], line: int) -> pl.DataFrame:
@@ -180,25 +287,34 @@ def _parse(path: Path, first_line: bytes, lines: list[bytes], line: int) -> pl.D
             first_line + b"".join(lines), infer_schema=False, null_values=NULL_MARKERS
         )
     except pl.exceptions.PolarsError as error:
-        problem = _find_broken_line([(1, first_line), *enumerate(lines, start=line)])
-        raise RawDataError(f"{path}: {problem or error}") from None
+        problem = _find_broken_line(path, [(1, first_line), *enumerate(lines, start=line)])
+        raise RawDataError(problem or f"{path}: {shown(str(error))}") from None
 
 
-def _find_broken_line(numbered_lines: Iterable[tuple[int, bytes]]) -> str | None:
-    """The first line that is not UTF-8 or has more fields than the header (the first line)."""
+def _find_broken_line(path: Path, numbered_lines: Iterable[tuple[int, bytes]]) -> str | None:
+    """The message naming the first line not UTF-8 or with other fields than the first."""
     header_fields = None
     for number, raw in numbered_lines:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as error:
-            byte = raw[error.start : error.start + 1]
-            return f"line {number}: byte {error.start + 1} ({byte!r}) is not UTF-8; save as UTF-8"
+            return (
+                f"{path} is not UTF-8 text: byte 0x{raw[error.start]:02X} at line {number} "
+                f"(its byte {error.start + 1}); re-save it as UTF-8 (CSV UTF-8)"
+            )
         fields = len(next(csv.reader([text]), []))
         if header_fields is None:
             header_fields = fields
-        elif fields > header_fields:
-            return f"line {number} has {fields} fields, the header has {header_fields}"
+        elif not fields and header_fields > 1:  # in a table of one column: a missing value
+            return f"{path}: line {number} is empty, the header has {header_fields} fields"
+        elif fields and fields != header_fields:
+            return f"{path}: line {number} has {fields} fields, the header has {header_fields}"
     return None
+
+
+def shown(text: str) -> str:
+    """Text from a data file, fit to print: control and invisible characters escaped."""
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 @dataclass(frozen=True)
