@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import subprocess
 import zipfile
@@ -120,6 +121,39 @@ def test_the_docs_site_publishes_pages_not_the_hooks_code(project: Path, tmp_pat
     uv_run(project, "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site"))
     assert (tmp_path / "site/model-card/index.html").is_file()
     assert sorted(tmp_path.glob("site/**/*.py")) == []
+    assert sorted(tmp_path.glob("site/**/*.yml")) == []
+
+
+def test_the_model_card_holds_every_section(project: Path, tmp_path: Path) -> None:
+    team = project / "docs/model-card.yml"
+    assert "TODO" in team.read_text(encoding="utf-8")
+    uv_run(project, "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site"))
+    card = (tmp_path / "site/model-card/index.html").read_text(encoding="utf-8")
+    sections = re.findall(r'<h2 id="[^"]*">([^<]+)<a', card)
+    assert sections == [
+        "Owners",
+        "Intended use",
+        "Out of scope",
+        "Provenance",
+        "Training data",
+        "Metrics (test split)",
+        "In service",
+        "Limitations",
+        "Ethical considerations",
+        "Figures",
+    ]
+    assert card.count("Unfilled") == 5  # the kit's five placeholders, each flagged
+    lock = yaml.safe_load((project / "dvc.lock").read_text(encoding="utf-8"))
+    (raw,) = [
+        dep for dep in lock["stages"]["prepare"]["deps"] if dep["path"].startswith("data/raw")
+    ]
+    assert f"DVC md5: <code>{raw['md5']}</code>" in card
+    splits = json.loads((project / "models/metadata.json").read_text(encoding="utf-8"))["splits"]
+    for label, rows in splits["test"]["classes"].items():  # per-class metrics, with support
+        assert re.search(
+            rf"<td>{label}</td>\s*<td>[0-9.]+</td>\s*<td>[0-9.]+</td>\s*<td>{rows}</td>", card
+        )
+    assert "Positive label" not in card
 
 
 def test_the_tests_session_runs_only_the_file_named(project: Path) -> None:

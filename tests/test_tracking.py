@@ -300,6 +300,14 @@ def test_a_tracking_server_gets_the_run_and_the_registered_model(
     assert tracked["same_predictions"] is True
     # The server got the run; the project's own store did not.
     assert stored_runs(clone / "mlflow.db") == local_runs
+    # The model card names the run and the registered version.
+    metadata = json.loads((clone / "models/metadata.json").read_text(encoding="utf-8"))
+    registered = {"run_id": only["id"], "registered_model": NAME, "version": version["version"]}
+    assert metadata["mlflow"] == registered
+    site = tmp_path / "site"
+    project_run(clone, "uv", "run", "--frozen", "mkdocs", "build", "--site-dir", str(site))
+    card = (site / "model-card/index.html").read_text(encoding="utf-8")
+    assert f"version {version['version']}, run <code>{only['id']}</code>" in card
 
 
 def test_two_queued_experiments_run_in_parallel_on_the_sqlite_store(project: Path) -> None:

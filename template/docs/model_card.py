@@ -1,4 +1,9 @@
-"""mkdocs hook: fill the model card with the latest metrics, promotion and figures.
+"""mkdocs hook: fill the model card with what the pipeline knows and the team wrote.
+
+From the pipeline: the model and its provenance, the data (its DVC md5 in dvc.lock, each
+split's rows and classes), the metrics overall and per class, the promotion, the figures.
+From the team: docs/model-card.yml (owners, intended use, limitations, ethics); a
+section still holding the kit's TODO is flagged as unfilled.
 
 The figures live in the evaluate stage's results folder (written by `dvc repro`), outside
 docs/, so this hook adds them to the site; before the first run the card says how to
@@ -15,6 +20,8 @@ import yaml
 from mkdocs.structure.files import File, Files
 
 PLACEHOLDER = "<!-- model-card -->"
+TEAM_FILE = Path("docs/model-card.yml")
+UNFILLED = "TODO"
 
 
 def _paths() -> dict[str, Path]:
@@ -50,30 +57,125 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str
 
 
 def _card(paths: dict[str, Path]) -> str:
+    team = yaml.safe_load(TEAM_FILE.read_text(encoding="utf-8")) if TEAM_FILE.is_file() else {}
+    lines = _team_section("Owners", team, "owners")
+    lines += _team_section("Intended use", team, "intended_use")
+    lines += _team_section("Out of scope", team, "out_of_scope")
     if not paths["metrics"].is_file():
-        return "No metrics yet: run `uv run dvc repro`, then rebuild the docs."
+        lines.append("No metrics yet: run `uv run dvc repro`, then rebuild the docs.")
+        return "\n".join(lines)
     metrics = json.loads(paths["metrics"].read_text(encoding="utf-8"))
-    rows = [f"| {name} | {value} |" for name, value in metrics.items()]
-    lines = ["## Metrics (test split)", "", "| metric | value |", "| --- | --- |", *rows, ""]
-    if paths["metadata"].is_file():
-        metadata = json.loads(paths["metadata"].read_text(encoding="utf-8"))
-        lines += [
-            "## Provenance",
-            "",
-            f"- task: {metadata['params']['data']['task']}",
-            *_model_line(metadata["params"]["train"]),
-            f"- git revision: `{metadata['git_revision']}`",
-            f"- created: {metadata['created_at']}",
-            "- libraries: " + ", ".join(f"{k} {v}" for k, v in metadata["libraries"].items()),
-            "",
-        ]
+    metadata = (
+        json.loads(paths["metadata"].read_text(encoding="utf-8"))
+        if paths["metadata"].is_file()
+        else {}
+    )
+    splits = metadata.get("splits", {})
+    if metadata:
+        lines += _provenance(metadata)
+        lines += _data(metadata["params"]["data"]["raw"], splits)
+    lines += _metrics(metrics, splits)
     lines += _promotion(paths)
+    lines += _team_section("Limitations", team, "limitations")
+    lines += _team_section("Ethical considerations", team, "ethical_considerations")
     lines += ["## Figures", ""]
     lines += [
         f"![{f.stem.replace('_', ' ')}](figures/{f.name})"
         for f in sorted(paths["figures"].glob("*.png"))
     ]
     return "\n".join(lines)
+
+
+def _team_section(title: str, team: dict[str, Any], key: str) -> list[str]:
+    """A section the team writes in docs/model-card.yml, flagged while it is unfilled."""
+    text = str(team.get(key) or UNFILLED).strip()
+    lines = [f"## {title}", ""]
+    if text.startswith(UNFILLED):
+        lines += [
+            '!!! warning "Unfilled"',
+            f"    Write `{key}` in `{TEAM_FILE}`: it still holds the kit's placeholder.",
+            "",
+        ]
+    return [*lines, text, ""]
+
+
+def _provenance(metadata: dict[str, Any]) -> list[str]:
+    """The model, its settings, and where and when it was made."""
+    registered = metadata.get("mlflow")
+    return [
+        "## Provenance",
+        "",
+        f"- task: {metadata['params']['data']['task']}",
+        *_model_line(metadata["params"]["train"]),
+        f"- git revision: `{metadata['git_revision']}`",
+        f"- created: {metadata['created_at']}",
+        "- libraries: " + ", ".join(f"{k} {v}" for k, v in metadata["libraries"].items()),
+        *(
+            [
+                f"- MLflow: registered model `{registered['registered_model']}` version "
+                f"{registered['version']}, run `{registered['run_id']}`"
+            ]
+            if registered
+            else []
+        ),
+        "",
+    ]
+
+
+def _data(raw: str, splits: dict[str, Any]) -> list[str]:
+    """The raw data's source and DVC md5, then each split's rows and target."""
+    lines = ["## Training data", "", f"- source: `{raw}`, tracked by DVC"]
+    md5 = _dvc_md5(raw)
+    lines += [f"- DVC md5: `{md5}`" if md5 else "- DVC md5: not in dvc.lock yet"]
+    if not splits:
+        return [*lines, ""]
+    train, test = splits["train"], splits["test"]
+    lines += [
+        f"- rows used: {train['rows'] + test['rows']} (train {train['rows']}, test "
+        f"{test['rows']}), after `prepare` dropped the rows it cannot use",
+        "",
+    ]
+    if "classes" in train:
+        labels = sorted({*train["classes"], *test["classes"]})
+        lines += ["| class | train rows | test rows |", "| --- | --- | --- |"]
+        lines += [
+            f"| {label} | {train['classes'].get(label, 0)} | {test['classes'].get(label, 0)} |"
+            for label in labels
+        ]
+    else:
+        lines += ["| split | min | mean | max |", "| --- | --- | --- | --- |"]
+        lines += [
+            f"| {name} | {split['target']['min']} | {split['target']['mean']:.4g} | "
+            f"{split['target']['max']} |"
+            for name, split in splits.items()
+        ]
+    return [*lines, ""]
+
+
+def _dvc_md5(raw: str) -> str | None:
+    """The md5 dvc.lock records for the raw data, as the prepare stage last read it."""
+    lock = Path("dvc.lock")
+    stages = yaml.safe_load(lock.read_text(encoding="utf-8"))["stages"] if lock.is_file() else {}
+    deps = stages.get("prepare", {}).get("deps", [])
+    return next((str(dep["md5"]) for dep in deps if dep["path"] == raw), None)
+
+
+def _metrics(metrics: dict[str, Any], splits: dict[str, Any]) -> list[str]:
+    """The test split's metrics: overall, then per class where evaluate wrote them."""
+    classes = sorted(splits.get("test", {}).get("classes", {}))
+    per_class = {f"{kind}_{label}" for label in classes for kind in ("precision", "recall")}
+    overall = [f"| {name} | {value} |" for name, value in metrics.items() if name not in per_class]
+    lines = ["## Metrics (test split)", "", "| metric | value |", "| --- | --- |", *overall, ""]
+    if classes and per_class <= set(metrics):
+        test_rows = splits["test"]["classes"]
+        lines += ["| class | precision | recall | test rows |", "| --- | --- | --- | --- |"]
+        lines += [
+            f"| {label} | {metrics[f'precision_{label}']} | {metrics[f'recall_{label}']} | "
+            f"{test_rows[label]} |"
+            for label in classes
+        ]
+        lines.append("")
+    return lines
 
 
 def _model_line(train: dict[str, Any]) -> list[str]:

@@ -35,6 +35,9 @@ def roc_curves_figure(truth: Sequence[Any], probabilities: Any, classes: Sequenc
             RocCurveDisplay.from_predictions(
                 positives, probabilities[:, index], name=str(label), ax=axes
             )
+    # scikit-learn's labels name a positive label (True): here each curve has its own class.
+    axes.set_xlabel("False positive rate (rows of other classes taken for the class)")
+    axes.set_ylabel("True positive rate (rows of the class found)")
     axes.set_title("ROC curves, one class vs the rest (test split)")
     return figure
 
