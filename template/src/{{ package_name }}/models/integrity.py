@@ -206,8 +206,9 @@ def _forest_problem(forest: Any, n_features: int) -> str | None:
             or tree.n_features != n_features
         ):
             return f"tree {number} has {tree.n_features} features, the forest {n_features}"
-        if tree.n_outputs != forest.n_outputs_:
-            return f"tree {number} has {tree.n_outputs} outputs, the forest {forest.n_outputs_}"
+        classes = np.atleast_1d(getattr(forest, "n_classes_", 1))  # 1: a regressor's
+        if tree.n_outputs != forest.n_outputs_ or not np.array_equal(tree.n_classes, classes):
+            return f"tree {number} has other outputs or classes than the forest"
         left, right = tree.children_left, tree.children_right
         leaves = left == -1
         # A leaf has no child on either side: scikit-learn looks only left to stop.
@@ -266,6 +267,29 @@ def _lightgbm_learner_problem(learner: Any, n_features: int) -> str | None:
 # LightGBM's text format: header lines, then a block per tree, then this line.
 _TREE_START = re.compile(r"^Tree=", re.MULTILINE)
 _TREES_END = "end of trees"
+# The fields of a tree block, as LightGBM writes them, by how many values each holds. Its
+# loader reads the blocks in parallel threads, where a missing field or a wrong count
+# aborts the whole process: every field is checked here first.
+_PER_SPLIT = (
+    "split_feature",
+    "split_gain",
+    "threshold",
+    "decision_type",
+    "left_child",
+    "right_child",
+    "internal_value",
+    "internal_weight",
+    "internal_count",
+)
+_PER_LEAF = ("leaf_value", "leaf_weight", "leaf_count")
+_SINGLE = ("Tree", "num_leaves", "num_cat", "is_linear", "shrinkage")
+_CATEGORIES = ("cat_boundaries", "cat_threshold")
+_INTEGERS = {"split_feature", "decision_type", "left_child", "right_child", "internal_count"}
+_INTEGERS |= {"leaf_count", "cat_boundaries", "cat_threshold"}
+_SPLIT_NEEDS = {"split_feature", "threshold", "left_child", "right_child"}
+# decision_type's bits: 0 says the split is on categories, 2-3 how missing values go
+# (none, zero or NaN: three ways).
+_CATEGORICAL, _MISSING_TYPES = 1, 3
 
 
 def lightgbm_problem(text: str) -> str | None:
@@ -274,7 +298,7 @@ def lightgbm_problem(text: str) -> str | None:
     starts = [match.start() for match in _TREE_START.finditer(text, 0, max(end, 0))]
     if end < 0 or not starts:
         return "no trees"
-    header = _fields(text[: starts[0]])
+    header = dict(line.split("=", 1) for line in text[: starts[0]].splitlines() if "=" in line)
     try:
         features = int(header["max_feature_idx"]) + 1
         sizes = [int(size) for size in header["tree_sizes"].split()]
@@ -286,61 +310,83 @@ def lightgbm_problem(text: str) -> str | None:
         return "tree sizes that do not match its trees"
     for number, block in enumerate(blocks):
         try:
-            problem = _lightgbm_tree_problem(_fields(block), features)
-        except (KeyError, ValueError) as error:
+            problem = _lightgbm_tree_problem(_tree_fields(block), features)
+        except (KeyError, ValueError, OverflowError) as error:
             problem = f"a missing or bad field ({error})"
         if problem:
             return f"tree {number}: {problem}"
     return None
 
 
-def _fields(block: str) -> dict[str, str]:
-    return dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
+def _tree_fields(block: str) -> dict[str, str]:
+    """A tree block's fields: each once, known, up to the blank line that ends them."""
+    lines, blank, _ = block.partition("\n\n")
+    if not blank:
+        raise ValueError("no blank line after the fields")
+    fields: dict[str, str] = {}
+    for line in lines.split("\n"):
+        name, equals, value = line.partition("=")
+        if (
+            not equals
+            or name in fields
+            or name not in (*_SINGLE, *_PER_SPLIT, *_PER_LEAF, *_CATEGORIES)
+        ):
+            raise ValueError(f"line {line[:40]!r}")
+        fields[name] = value
+    return fields
 
 
 def _lightgbm_tree_problem(tree: dict[str, str], n_features: int) -> str | None:
-    leaves = int(tree["num_leaves"])
-    if leaves < 1:
-        return "no leaves"
+    leaves, categories = int(tree["num_leaves"]), int(tree["num_cat"])
+    if leaves < 1 or categories < 0:
+        return "no leaves, or fewer than no categories"
     if tree.get("is_linear", "0") != "0":
         return "a linear tree, which this project never trains"
-    if leaves == 1:
-        return None
     splits = leaves - 1
-
-    def numbers(name: str, length: int, kind: type = np.int64) -> np.ndarray:
-        values: np.ndarray = np.array(tree[name].split(), dtype=np.float64).astype(kind)
-        if len(values) != length:
-            raise ValueError(f"{name} has {len(values)} values, not {length}")
-        return values
-
-    left, right = numbers("left_child", splits), numbers("right_child", splits)
-    numbers("leaf_value", leaves, np.float64)
-    # A child >= 0 is a split, ~child a leaf: number leaves after the splits.
-    left, right = (np.where(side < 0, splits + ~side, side) for side in (left, right))
-    is_leaf = np.arange(splits + leaves) >= splits
-    feature = np.concatenate([numbers("split_feature", splits), np.zeros(leaves, np.int64)])
+    values: dict[str, np.ndarray] = {}
+    for name in tree.keys() - _SINGLE:
+        kind = np.int64 if name in _INTEGERS else np.float64
+        values[name] = np.array(tree[name].split(), dtype=kind)
+    counts = dict.fromkeys(_PER_SPLIT, splits) | dict.fromkeys(_PER_LEAF, leaves)
+    if categories:
+        bounds = values.get("cat_boundaries", np.zeros(0, np.int64))
+        if len(bounds) != categories + 1 or bounds[0] != 0 or np.any(np.diff(bounds) < 0):
+            return "category bounds out of range"
+        counts |= {"cat_boundaries": categories + 1, "cat_threshold": int(bounds[-1])}
+    needed = {"leaf_value"} | (_SPLIT_NEEDS if splits else set()) | (counts.keys() & {*_CATEGORIES})
+    if missing := sorted(needed - values.keys()):
+        return f"no {', '.join(missing)}"
+    if wrong := [
+        f"{name} ({len(values[name])}, not {counts[name]})"
+        for name in values
+        if len(values[name]) != counts[name]
+    ]:
+        return f"fields with a wrong number of values: {', '.join(wrong)}"
+    if splits == 0:
+        return None
+    # A child >= 0 is a split, ~child a leaf: number the leaves after the splits.
+    left, right = (
+        np.where(side < 0, splits + ~side, side)
+        for side in (values["left_child"], values["right_child"])
+    )
+    padding = np.zeros(leaves, np.int64)
     problem = tree_problem(
-        np.concatenate([left, np.zeros(leaves, np.int64)]),
-        np.concatenate([right, np.zeros(leaves, np.int64)]),
-        is_leaf,
+        np.concatenate([left, padding]),
+        np.concatenate([right, padding]),
+        np.arange(splits + leaves) >= splits,
         n_features,
-        feature,
+        np.concatenate([values["split_feature"], padding]),
     )
     if problem:
         return problem
-    categorical = (numbers("decision_type", splits) & 1) != 0
-    thresholds = numbers("threshold", splits, np.float64)
+    thresholds = values["threshold"]
     if np.any(np.isnan(thresholds)):
         return "a split at a threshold that is not a number"
-    categories = int(tree.get("num_cat", "0"))
-    if categories > 0:
-        # A categorical split's threshold indexes cat_boundaries, which index cat_threshold.
-        bounds = numbers("cat_boundaries", categories + 1)
-        words = len(tree["cat_threshold"].split())
-        if bounds[0] != 0 or np.any(np.diff(bounds) < 0) or bounds[-1] != words:
-            return "category bounds out of range"
-    indices = thresholds[categorical]
+    decisions = values.get("decision_type", np.zeros(splits, np.int64))
+    if np.any((decisions < 0) | (decisions >> 2 >= _MISSING_TYPES)):
+        return "a split of an unknown kind"
+    # A split on categories: its threshold indexes cat_boundaries, which index cat_threshold.
+    indices = thresholds[(decisions & _CATEGORICAL) != 0]
     if np.any((indices < 0) | (indices >= categories) | (indices != np.floor(indices))):
         return "a split on categories that are not stored"
     return None
