@@ -150,6 +150,15 @@ def test_http_and_the_predict_command_answer_alike_for_the_sample_data(
         }
         expected = {k: float(v) for k, v in chances.items()} if answer["prediction"] else None
         assert answer["probabilities"] == expected
+    # The sample's penguins without measurements (an island only) get none alone either.
+    unscored = [
+        row for row, line in zip(rows, from_file, strict=True) if not line["predicted_species"]
+    ]
+    assert unscored
+    for row in unscored:
+        status, answer = request(f"{service}/predict", row)
+        assert status == 200, answer
+        assert answer["predictions"] == [{"prediction": None, "probabilities": None}]
     status, refused = request(f"{service}/predict", (rows * 3)[:1001])  # the default limit: 1,000
     assert status == 413, refused
 

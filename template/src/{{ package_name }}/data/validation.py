@@ -321,13 +321,21 @@ def raise_for(problems: list[Problem], source: str) -> None:
         )
 
 
-def usable(numeric: list[str], categorical: list[str]) -> pl.Expr:
-    """True for rows the model can use: a value in some numeric feature.
+def needed_for_use(numeric: list[str], categorical: list[str]) -> list[str]:
+    """The features a row needs a value in (one at least) to be used: the numeric ones.
 
-    A row with no measurement at all teaches nothing and predicts only the average.
     Tables with no numeric feature need a value in some categorical one instead.
     """
-    return pl.any_horizontal(pl.col(numeric or categorical).is_not_null())
+    return numeric or categorical
+
+
+def usable(numeric: list[str], categorical: list[str]) -> pl.Expr:
+    """True for rows the model can use: a value in some numeric feature (`needed_for_use`).
+
+    A row with no measurement at all teaches nothing, and nothing is predicted for it: a
+    model trained without such rows would answer from how it fills in missing numbers.
+    """
+    return pl.any_horizontal(pl.col(needed_for_use(numeric, categorical)).is_not_null())
 
 
 def inputs_validator(needed: list[str], locate: Callable[[int], str] | None = None) -> RowValidator:

@@ -23,6 +23,8 @@ SHOWN_PROBLEMS = 5
 def predict(model: SavedModel, features: pl.DataFrame) -> pl.DataFrame:
     """The prediction for each row of model inputs; class probabilities for classification."""
     inputs = features.select(model.features.columns)  # the model reads columns by position
+    if inputs.is_empty():  # scikit-learn refuses no rows: the columns of a row of nulls
+        return predict(model, inputs.clear(1)).clear()
     predicted = pl.Series(model.prediction_column, model.pipeline.predict(inputs))
     if model.task == "regression":
         return predicted.cast(pl.Float64).to_frame()
@@ -39,20 +41,16 @@ def predict(model: SavedModel, features: pl.DataFrame) -> pl.DataFrame:
 
 
 def score(model: SavedModel, rows: pl.DataFrame) -> pl.DataFrame:
-    """Predictions for raw rows, one per row, in order; null for a row with no usable feature.
+    """Predictions for raw rows, one per row, in order; null for a row the model cannot score.
 
-    `prepare` drops such rows from training for the same reason: nothing can be learned
-    from them, so nothing is predicted for them.
+    That is a row with no value in any numeric feature (data/validation.py: `usable`):
+    `prepare` drops such rows from training, so the model never learned from one, and what
+    it would answer is an artefact of how it fills in missing numbers, not a prediction.
     """
     spec = model.features
     features = build_features(nw.from_native(rows.lazy()), spec).to_native().collect()
     features = features.with_row_index(_POSITION)
     usable_rows = features.filter(usable(list(spec.numeric), list(spec.categorical)))
-    if usable_rows.is_empty():
-        raise PipelineError(
-            f"none of the {rows.height} row(s) has a value in any of the model's features "
-            f"({', '.join(spec.inputs)}): nothing to predict from"
-        )
     check_in_range(usable_rows, spec.numeric_columns)
     predictions = predict(model, usable_rows.drop(_POSITION)).with_columns(usable_rows[_POSITION])
     aligned: pl.DataFrame = (

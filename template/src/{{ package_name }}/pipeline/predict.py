@@ -14,7 +14,7 @@ import polars as pl
 import typer
 
 from ..data import storage
-from ..data.validation import check_columns, inputs_validator, raise_for
+from ..data.validation import check_columns, inputs_validator, needed_for_use, raise_for
 from ..errors import PipelineError
 from ..models.champion import champion_paths
 from ..models.persistence import load_model
@@ -37,7 +37,8 @@ def predict(
 ) -> None:
     """Validate the rows against the model's inputs, then write each row with its prediction.
 
-    A row with no value in any feature gets no prediction (prepare drops such rows too).
+    A row with no value in any numeric feature gets no prediction (prepare drops such rows
+    from training too).
     """
     model_path = model_path or champion_paths()["champion"]
     model = load_model(model_path)
@@ -53,7 +54,11 @@ def predict(
         predictions = score(model, inputs)
     unscored = predictions[model.prediction_column].null_count()
     storage.write_table(pl.concat([inputs, predictions], how="horizontal"), output)
-    skipped = f" ({unscored} row(s) with no feature value left unscored)" if unscored else ""
+    skipped = ""
+    if unscored:
+        spec = model.features
+        required = ", ".join(needed_for_use(list(spec.numeric), list(spec.categorical)))
+        skipped = f" ({unscored} row(s) not scored: no value in any of {required})"
     typer.echo(f"Wrote {output}{skipped}", err=True)
 
 

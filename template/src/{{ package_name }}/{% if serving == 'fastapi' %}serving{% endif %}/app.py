@@ -4,10 +4,11 @@
   recorded for it (git revision, when it was trained, its metrics).
 - `POST /predict`: one row (an object) or a list of rows; one prediction per row.
   A field that breaks the data contract answers 422 naming it; more rows than
-  `max_batch_rows` answer 413.
+  `max_batch_rows` answer 413; no answer within `scoring_seconds`, 503.
 - `GET /metrics`: requests, latency, rows scored and refused, predictions, in
   Prometheus' text format (serving/metrics.py).
-- `GET /docs`, `GET /openapi.json`: the API, with the row model made from data/schema.py.
+- `GET /docs`, `GET /redoc`, `GET /openapi.json`: the API, with the row model made from
+  data/schema.py; the pages' scripts come from fastapi-offline, served here: no CDN.
 """
 
 # No `from __future__ import annotations` here: FastAPI reads the endpoints' annotations,
@@ -19,18 +20,21 @@ from typing import Annotated, Any
 from fastapi import Body, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi_offline import FastAPIOffline
 from pydantic import Discriminator, Field, Tag
 
 from ..data import schema
 from .metrics import CONTENT_TYPE, MeasuredRequests, ServiceMetrics
 from .schemas import Health, PredictionResponse, Refusal, Row, row_model
 from .scoring import InvalidRowsError, Service, load_service
-from .settings import Settings
+from .settings import SCORING_SECONDS, Settings
+from .time_limit import TimeLimit, TimeLimitError
 
 TITLE = "Model service"
 REFUSALS: dict[int | str, dict[str, Any]] = {
     413: {"model": Refusal, "description": "More rows than the service accepts at once"},
     422: {"model": Refusal, "description": "A row breaks the data contract"},
+    503: {"model": Refusal, "description": "No answer within the service's time limit"},
 }
 
 
@@ -54,18 +58,21 @@ def create_app(settings: Settings) -> FastAPI:
     row, check_with_pandera = row_model(features)
     loaded: dict[str, Service] = {}
     measured: dict[str, ServiceMetrics] = {}
+    limits: dict[str, TimeLimit] = {}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service = loaded["service"] = load_service(settings, features, check_with_pandera)
         measured["metrics"] = ServiceMetrics(service.info, service.prediction_deciles)
+        limits["scoring"] = TimeLimit(settings.scoring_seconds)
         yield
         if service.log is not None:
             service.log.close()  # the rows still waiting are written
         loaded.clear()
         measured.clear()
+        limits.clear()
 
-    app = FastAPI(
+    app = FastAPIOffline(
         title=TITLE,
         summary=f"Predicts from rows described by data/schema.py; model: {settings.model_path}",
         lifespan=lifespan,
@@ -102,11 +109,20 @@ def create_app(settings: Settings) -> FastAPI:
         return loaded["service"].health
 
     @app.post("/predict", response_model=PredictionResponse, responses=REFUSALS)
-    def predict(rows: body) -> Response:  # type: ignore[valid-type]
+    async def predict(rows: body) -> Response:  # type: ignore[valid-type]
         """Predict for one row or a list of rows: one prediction per row, in order."""
         service = loaded["service"]
         batch = rows if isinstance(rows, list) else [rows]
-        predictions = service.predict(batch)
+        try:
+            predictions = await limits["scoring"].run(lambda: service.predict(batch))
+        except TimeLimitError as error:  # the scorer is stuck, or every one is busy
+            measured["metrics"].refused(503, len(batch))
+            detail = (
+                f"no answer within {error.seconds} s, the service's limit ({SCORING_SECONDS}): "
+                "retry later, or send fewer rows at a time"
+            )
+            headers = {"Retry-After": str(error.seconds)}
+            return JSONResponse({"detail": detail}, status_code=503, headers=headers)
         measured["metrics"].scored(predictions)
         answer = PredictionResponse(model=service.info, predictions=predictions)
         return Response(answer.model_dump_json(), media_type="application/json")

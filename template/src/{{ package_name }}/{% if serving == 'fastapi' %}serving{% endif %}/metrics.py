@@ -63,7 +63,8 @@ class ServiceMetrics:
         )
         self.rows_refused = Counter(
             "rows_refused",
-            "Rows in requests refused as a whole, by status (413: too many, 422: invalid)",
+            "Rows in requests refused as a whole, by status "
+            "(413: too many, 422: invalid, 503: no answer in time)",
             ["status"],
             registry=self.registry,
         )

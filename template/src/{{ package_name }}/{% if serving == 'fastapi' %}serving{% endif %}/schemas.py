@@ -126,7 +126,10 @@ class ModelInfo(BaseModel):
 
 
 class Prediction(BaseModel):
-    """The answer for one row; null where the row has no value in any feature."""
+    """The answer for one row; null for a row with no value in any numeric feature.
+
+    The model never learned from such rows (`prepare` leaves them out of training).
+    """
 
     prediction: Label | None = Field(description="The predicted class, or value")
     probabilities: Annotated[

@@ -1,4 +1,4 @@
-"""Where the service finds its model, and how many rows a request may hold.
+"""Where the service finds its model, how many rows a request may hold, how long it may take.
 
 Each setting is an environment variable (a container sets them); the paths default to the
 champion's (models/champion.py): the model the `promote` stage let into service, never a
@@ -22,10 +22,14 @@ MAX_BATCH_ROWS = "SERVING_MAX_BATCH_ROWS"
 PREDICTION_LOG = "SERVING_PREDICTION_LOG"
 PREDICTION_LOG_ROWS = "SERVING_PREDICTION_LOG_ROWS"
 PREDICTION_LOG_FILES = "SERVING_PREDICTION_LOG_FILES"
+SCORING_SECONDS = "SERVING_SCORING_SECONDS"
 HOST = "SERVING_HOST"
 PORT = "SERVING_PORT"
 DEFAULT_MAX_BATCH_ROWS = 1000
 DEFAULT_LOG_ROWS, DEFAULT_LOG_FILES = 10_000, 1_000
+# A full batch scores in well under a second, but a loaded machine can stall it for
+# seconds; past 30 (gunicorn's worker timeout), the client has likely given up.
+DEFAULT_SCORING_SECONDS = 30
 
 
 def model_name(dvc_file: Path = DVC_FILE) -> str:
@@ -50,9 +54,11 @@ class Settings:
     prediction_log: Path | None = None  # off unless a folder is named
     prediction_log_rows: int = DEFAULT_LOG_ROWS  # rows per file
     prediction_log_files: int = DEFAULT_LOG_FILES  # files kept; the oldest go
+    scoring_seconds: int = DEFAULT_SCORING_SECONDS  # the longest a request waits for answers
 
     def __post_init__(self) -> None:
-        for name in ("max_batch_rows", "prediction_log_rows", "prediction_log_files"):
+        whole = ("max_batch_rows", "prediction_log_rows", "prediction_log_files", "scoring_seconds")
+        for name in whole:
             if getattr(self, name) < 1:
                 raise PipelineError(f"{name} must be at least 1; got {getattr(self, name)}")
 
@@ -69,6 +75,7 @@ class Settings:
             prediction_log=Path(log) if log else None,
             prediction_log_rows=_whole(environ, PREDICTION_LOG_ROWS, DEFAULT_LOG_ROWS),
             prediction_log_files=_whole(environ, PREDICTION_LOG_FILES, DEFAULT_LOG_FILES),
+            scoring_seconds=_whole(environ, SCORING_SECONDS, DEFAULT_SCORING_SECONDS),
         )
 
 
