@@ -74,7 +74,10 @@ def header(path: Path) -> list[str]:
     """The column names of a table, without reading its rows; a folder's files must agree."""
     files = csv_files(path)
     if not files:
-        return scan_table(path).collect_schema().names()
+        columns = scan_table(path).collect_schema().names()
+        if problem := _unprintable(columns):
+            raise RawDataError(f"{path} {problem}")
+        return columns
     columns = _csv_header(files[0])
     for file in files[1:]:
         if (found := _csv_header(file)) != columns:
@@ -106,21 +109,21 @@ def _csv_header(path: Path) -> list[str]:
     if problem := _find_broken_line(path, [(1, first_line)]):  # Polars decodes it lossily
         raise RawDataError(problem)
     columns = _parse(path, first_line, [], 1).columns
-    if problem := _odd_names(columns):
+    # A table has a target and a feature: one column means another separator.
+    if len(columns) == 1 and (separator := next((s for s in ";\t|" if s in columns[0]), None)):
+        raise RawDataError(
+            f"{path}: line 1 has one column, {columns[0]!r}: its fields look separated by "
+            f"{separator!r}, not commas; export it as CSV (comma-separated, UTF-8)"
+        )
+    if problem := _unprintable(columns):
         raise RawDataError(f"{path}: line 1 {problem}")
     return columns
 
 
-def _odd_names(columns: list[str]) -> str | None:
-    """What is wrong with a header's names, if they cannot be a table's: shown escaped."""
-    # A table has a target and a feature: one column means another separator.
-    if len(columns) == 1 and (separator := next((s for s in ";\t|" if s in columns[0]), None)):
-        return (
-            f"has one column, {columns[0]!r}: its fields look separated by {separator!r}, "
-            "not commas; export it as CSV (comma-separated, UTF-8)"
-        )
+def _unprintable(columns: list[str]) -> str | None:
+    """A column name a terminal would act on, or that is invisible: shown escaped."""
     for name in columns:
-        if not name.isprintable():  # a terminal would act on it, or it is invisible
+        if not name.isprintable():
             return (
                 f"names a column {name!r}, with a control or invisible character (shown "
                 "escaped); rename the column"
