@@ -46,6 +46,12 @@ class MalformedModelError(PipelineError):
     """A model file is damaged, or holds a model that cannot be used safely."""
 
 
+def quoted(error: Exception) -> str:
+    """An error about a file, on one line: what it quotes from the file is escaped."""
+    text = f"{type(error).__name__}: {error}"
+    return text.encode("unicode_escape").decode("ascii")[:200]
+
+
 def read_schema(path: Path) -> dict[str, Any]:
     """The file's skops schema, once its zip is whole and laid out as save_model writes it."""
     with path.open("rb") as file:
@@ -312,7 +318,7 @@ def lightgbm_problem(text: str) -> str | None:
         try:
             problem = _lightgbm_tree_problem(_tree_fields(block), features)
         except (KeyError, ValueError, OverflowError) as error:
-            problem = f"a missing or bad field ({error})"
+            problem = f"a missing or bad field ({quoted(error)})"
         if problem:
             return f"tree {number}: {problem}"
     return None

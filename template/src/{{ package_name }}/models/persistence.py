@@ -25,7 +25,7 @@ from ..data.storage import replacing
 from ..errors import PipelineError
 from ..features.transforms import FeatureSpec
 from .estimators import TRUSTED_TYPES
-from .integrity import MalformedModelError, check_boosters, check_pipeline, read_schema
+from .integrity import MalformedModelError, check_boosters, check_pipeline, quoted, read_schema
 
 FORMAT = 1  # bump when the saved layout changes, so old files fail clearly
 # Every zip entry's time: the earliest a zip can hold, so saving time leaves no trace.
@@ -139,7 +139,7 @@ def load_model(path: Path) -> SavedModel:
     except (AttributeError, TypeError, ValueError, IndexError, KeyError) as error:
         if isinstance(error, PipelineError):
             raise
-        raise MalformedModelError(f"{path} holds a malformed model ({error})") from None
+        raise MalformedModelError(f"{path} holds a malformed model ({quoted(error)})") from None
     return SavedModel(content["pipeline"], task, target, features)  # type: ignore[arg-type]
 
 
@@ -147,11 +147,10 @@ def _skops(path: Path, read: Callable[[], T]) -> T:
     """What skops reads from the file; whatever fails in a file it did not write, one line."""
     try:
         return read()
-    except UntrustedTypesFoundException:
-        raise  # a type outside the list load_model passed: cannot happen, but never hide it
-    except Exception as error:
-        reason = f"{type(error).__name__}: {error}".splitlines()[0][:200]
-        raise MalformedModelError(f"{path} is not a valid skops file ({reason})") from None
+    except UntrustedTypesFoundException as error:  # a type the first look at the file missed
+        raise UntrustedModelError(f"{path} holds a type no model needs ({quoted(error)})") from None
+    except Exception as error:  # skops raises what its parsers do on a file it did not write
+        raise MalformedModelError(f"{path} is not a valid skops file ({quoted(error)})") from None
 
 
 def _features(path: Path, saved: object) -> FeatureSpec:
