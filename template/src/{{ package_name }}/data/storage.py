@@ -41,7 +41,7 @@ class RawDataError(PipelineError):
 
 def csv_files(path: Path) -> list[Path]:
     """The CSV files a raw path holds, in the order their rows count: none for parquet."""
-    if path.suffix == ".csv":
+    if path.suffix == ".csv" and not path.is_dir():
         return [path]
     if not path.is_dir():
         return []
@@ -156,6 +156,8 @@ def _sniff(start: bytes) -> str | None:
     for bom, encoding in BOMS:
         if start.startswith(bom):
             return f"is {encoding} text, not UTF-8; re-save it as UTF-8 (CSV UTF-8)"
+    if b"\r" in start and b"\n" not in start:
+        return "ends its lines with a carriage return alone (\\r); re-save it with \\n or \\r\\n"
     if (nuls := start.count(0)) == 0:
         return None
     # Mostly-ASCII UTF-16 text without a byte order mark: every other byte is 0.
@@ -305,7 +307,10 @@ def _find_broken_line(path: Path, numbered_lines: Iterable[tuple[int, bytes]]) -
                 f"{path} is not UTF-8 text: byte 0x{raw[error.start]:02X} at line {number} "
                 f"(its byte {error.start + 1}); re-save it as UTF-8 (CSV UTF-8)"
             )
-        fields = len(next(csv.reader([text]), []))
+        try:
+            fields = len(next(csv.reader([text]), []))
+        except csv.Error as error:  # a carriage return inside a field, say
+            return f"{path}: line {number} is no CSV row: {error}"
         if header_fields is None:
             header_fields = fields
         elif not fields and header_fields > 1:  # in a table of one column: a missing value
