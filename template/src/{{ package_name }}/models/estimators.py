@@ -36,7 +36,8 @@ MODEL = "model"  # the pipeline step that learns
 # Types beyond skops' defaults that each model's file holds. A file that needs any other
 # type was not made by this code and is refused. Review every change to these lists:
 # scikit-learn's tree types are not trusted by skops by default because a crafted file can
-# hold node indices that crash `predict`.
+# hold node indices that crash `predict`. models/integrity.py checks every tree of these
+# models before use: a model added here needs its trees checked there too.
 # numpy.dtype: what the imputers record of the numbers they saw.
 TRUSTED_TYPES: dict[ModelName, list[str]] = {
     "hist_gradient_boosting": [
