@@ -302,7 +302,11 @@ def test_a_tracking_server_gets_the_run_and_the_registered_model(
     assert stored_runs(clone / "mlflow.db") == local_runs
     # The model card names the run and the registered version.
     metadata = json.loads((clone / "models/metadata.json").read_text(encoding="utf-8"))
-    registered = {"run_id": only["id"], "registered_model": NAME, "version": version["version"]}
+    registered = {
+        "run_id": only["id"],
+        "registered_model": NAME,
+        "version": str(version["version"]),
+    }
     assert metadata["mlflow"] == registered
     site = tmp_path / "site"
     project_run(clone, "uv", "run", "--frozen", "mkdocs", "build", "--site-dir", str(site))

@@ -44,14 +44,12 @@ def model_metadata(
     metrics: dict[str, float],
     splits: dict[str, Any] | None = None,
     prediction_deciles: list[float] | None = None,
-    registered: dict[str, str] | None = None,
     created_at: datetime | None = None,
 ) -> dict[str, Any]:
     """Everything needed to trust, compare or reproduce a model, as JSON-ready data.
 
     splits: each split's rows and target (evaluation/data_summary.py), for the model card.
     prediction_deciles (regression): the test split's, for the service's metrics.
-    registered (tracking=mlflow): the MLflow run, registered model and version.
     """
     found: dict[str, Any] = {
         "created_at": (created_at or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
@@ -61,7 +59,7 @@ def model_metadata(
         "libraries": library_versions(),
         "metrics": metrics,
     }
-    optional = {"splits": splits, "prediction_deciles": prediction_deciles, "mlflow": registered}
+    optional = {"splits": splits, "prediction_deciles": prediction_deciles}
     found.update({key: value for key, value in optional.items() if value})
     return found
 
