@@ -24,9 +24,16 @@ def serve(
     """Serve the model over HTTP until interrupted."""
     import uvicorn  # here, not above: `--help` need not load the model's libraries
 
+    from ..errors import PipelineError
+    from ..models.persistence import load_model
     from .app import create_app
 
     settings = Settings.from_environment()
     if model is not None:
         settings = replace(settings, model_path=model)
+    try:  # a file the service would refuse, refused here in one line, not in uvicorn's log
+        load_model(settings.model_path)
+    except PipelineError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
     uvicorn.run(create_app(settings), host=host, port=port)
