@@ -25,10 +25,14 @@ def predict(model: SavedModel, features: pl.DataFrame) -> pl.DataFrame:
     inputs = features.select(model.features.columns)  # the model reads columns by position
     if inputs.is_empty():  # scikit-learn refuses no rows: the columns of a row of nulls
         return predict(model, inputs.clear(1)).clear()
-    predicted = pl.Series(model.prediction_column, model.pipeline.predict(inputs))
     if model.task == "regression":
+        predicted = pl.Series(model.prediction_column, model.pipeline.predict(inputs))
         return predicted.cast(pl.Float64).to_frame()
+    # The likeliest class, as each classifier's own predict takes it: one pass through the
+    # pipeline for labels and probabilities, not two.
     probabilities: Any = model.pipeline.predict_proba(inputs)
+    labels = model.pipeline.classes_[np.argmax(probabilities, axis=1)]
+    predicted = pl.Series(model.prediction_column, labels)
     return pl.DataFrame(
         [
             predicted,
