@@ -218,3 +218,16 @@ def python_bin_dir(version: str) -> Path:
         f"install CPython {version} (`pyenv install {version}`, the system's package, or "
         f"`uv python install {version}` where uv may download it)"
     )
+
+
+def fake_uv(bin_dir: Path, script: str) -> Path:
+    """A `uv` in bin_dir that runs script, except `uv python ...`, which the real uv runs:
+    the copy task's first step, looking for the project's Python, then gets as far as the
+    steps a test fails on purpose."""
+    real_uv = shutil.which("uv")
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    uv = bin_dir / "uv"
+    python = f'if [ "$1" = python ]; then exec "{real_uv}" "$@"; fi'
+    uv.write_text(f"#!/bin/sh\n{python}\n{script}\n", encoding="utf-8")
+    uv.chmod(0o755)
+    return uv

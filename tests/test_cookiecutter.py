@@ -25,7 +25,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from copier_mlops.cookiecutter.render import HookFailed, copier_source
 
 from cookiecutter_json import COOKIECUTTER_JSON, cookiecutter_json
-from support import KIT_ROOT, TEST_VERSION, commit_all, git, questions, render, run
+from support import KIT_ROOT, TEST_VERSION, commit_all, fake_uv, git, questions, render, run
 
 NON_DEFAULT = {
     "project_name": "Pingüino ML 2",
@@ -237,10 +237,7 @@ def test_without_copier_one_line_says_what_to_install(kit: Path, tmp_path: Path)
 
 @pytest.mark.slow
 def test_copy_tasks_run_as_under_copier(kit: Path, tmp_path: Path) -> None:
-    fake_bin = tmp_path / "fake-bin"
-    fake_bin.mkdir()
-    (fake_bin / "uv").write_text("#!/bin/sh\necho 'no network' >&2\nexit 3\n", encoding="utf-8")
-    (fake_bin / "uv").chmod(0o755)
+    fake_bin = fake_uv(tmp_path / "fake-bin", "echo 'no network' >&2; exit 3").parent
     output = tmp_path / "output"
     output.mkdir()
     result = cookiecutter(

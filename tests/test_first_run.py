@@ -7,7 +7,6 @@ pre-commit and copier can reach it from anywhere.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +18,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from copier_mlops.tasks.first_run import bytecode_setting
 
-from support import KIT_ROOT, commit_all, copier_cli, git, render
+from support import KIT_ROOT, commit_all, copier_cli, fake_uv, git, render
 
 
 def copy_with_tasks(kit: Path, destination: Path, path: str) -> str:
@@ -30,21 +29,10 @@ def copy_with_tasks(kit: Path, destination: Path, path: str) -> str:
 
 
 def _path_with(tmp_path: Path, uv_script: str | None) -> str:
-    """This PATH without any uv; with a fake uv running uv_script, if one is given.
-
-    The fake passes `uv python ...` to the real uv: the task's first step, looking for the
-    project's Python, then gets as far as the steps these tests fail on purpose.
-    """
-    real_uv = shutil.which("uv")
+    """This PATH without any uv; with a fake uv running uv_script, if one is given."""
     kept = [d for d in os.environ["PATH"].split(os.pathsep) if not (Path(d) / "uv").exists()]
     if uv_script is not None:
-        bin_dir = tmp_path / "fake-bin"
-        bin_dir.mkdir()
-        uv = bin_dir / "uv"
-        python = f'if [ "$1" = python ]; then exec "{real_uv}" "$@"; fi'
-        uv.write_text(f"#!/bin/sh\n{python}\n{uv_script}\n", encoding="utf-8")
-        uv.chmod(0o755)
-        kept.insert(0, str(bin_dir))
+        kept.insert(0, str(fake_uv(tmp_path / "fake-bin", uv_script).parent))
     return os.pathsep.join(kept)
 
 
