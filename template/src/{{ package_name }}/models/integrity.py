@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from sklearn.base import is_classifier
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import (
@@ -36,6 +37,8 @@ from ..config import Task
 from ..errors import PipelineError
 from ..features.transforms import FeatureSpec
 from .estimators import MODEL, PREPROCESS
+
+Array = npt.NDArray[Any]  # node arrays: indices, flags, thresholds
 
 SCHEMA = "schema.json"  # the zip entry where skops describes the objects
 _PICKLE = b"\x80"  # how a pickle (joblib's too) starts: protocol 2 and later
@@ -128,7 +131,7 @@ def _nodes(node: Any, module: str, name: str) -> Iterator[dict[str, Any]]:
 
 
 def tree_problem(
-    left: np.ndarray, right: np.ndarray, is_leaf: np.ndarray, n_features: int, feature: np.ndarray
+    left: Array, right: Array, is_leaf: Array, n_features: int, feature: Array
 ) -> str | None:
     """Why node arrays are not one tree from node 0 splitting on known features; or None.
 
@@ -349,7 +352,7 @@ def _lightgbm_tree_problem(tree: dict[str, str], n_features: int) -> str | None:
     if tree.get("is_linear", "0") != "0":
         return "a linear tree, which this project never trains"
     splits = leaves - 1
-    values: dict[str, np.ndarray] = {}
+    values: dict[str, Array] = {}
     for name in tree.keys() - _SINGLE:
         kind = np.int64 if name in _INTEGERS else np.float64
         values[name] = np.array(tree[name].split(), dtype=kind)
