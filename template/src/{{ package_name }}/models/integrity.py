@@ -167,8 +167,15 @@ def check_pipeline(path: Path, pipeline: Any, task: Task, features: FeatureSpec)
     preprocess, learner = pipeline.named_steps[PREPROCESS], pipeline.named_steps[MODEL]
     if not isinstance(preprocess, ColumnTransformer):
         raise MalformedModelError(f"{path} does not encode its features as this project does")
+    # The encoder reads columns by position; scikit-learn 1.8 and later also record the
+    # names of a polars frame's columns, earlier releases only their number.
     names = getattr(preprocess, "feature_names_in_", None)
-    if names is None or list(names) != features.columns:
+    if names is None and getattr(preprocess, "n_features_in_", None) != len(features.columns):
+        raise MalformedModelError(
+            f"{path} encodes {getattr(preprocess, 'n_features_in_', None)} columns, but names "
+            f"the features {features.columns}"
+        )
+    if names is not None and list(names) != features.columns:
         raise MalformedModelError(
             f"{path} encodes the columns {_listed(names)}, but names the features "
             f"{features.columns}"
