@@ -372,10 +372,13 @@ def _lightgbm_tree_problem(tree: dict[str, str], n_features: int) -> str | None:
     needed = {"leaf_value"} | (_SPLIT_NEEDS if splits else set()) | (counts.keys() & {*_CATEGORIES})
     if missing := sorted(needed - values.keys()):
         return f"no {', '.join(missing)}"
+    # A tree of one leaf (a round that found no split) has its weights and counts empty,
+    # as LightGBM writes it.
+    empty = {"leaf_weight", "leaf_count"} if splits == 0 else set()
     if wrong := [
         f"{name} ({len(values[name])}, not {counts[name]})"
         for name in values
-        if len(values[name]) != counts[name]
+        if len(values[name]) != counts[name] and not (name in empty and len(values[name]) == 0)
     ]:
         return f"fields with a wrong number of values: {', '.join(wrong)}"
     if splits == 0:
