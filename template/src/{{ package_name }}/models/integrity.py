@@ -34,6 +34,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.tree import BaseDecisionTree
 
 from ..config import Task
+from ..data.storage import shown
 from ..errors import PipelineError
 from ..features.transforms import FeatureSpec
 from .estimators import MODEL, PREPROCESS
@@ -51,8 +52,7 @@ class MalformedModelError(PipelineError):
 
 def quoted(error: Exception) -> str:
     """An error about a file, on one line: what it quotes from the file is escaped."""
-    text = f"{type(error).__name__}: {error}"
-    return text.encode("unicode_escape").decode("ascii")[:200]
+    return shown(f"{type(error).__name__}: {error}")[:200]
 
 
 def read_schema(path: Path) -> dict[str, Any]:
